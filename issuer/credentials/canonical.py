@@ -1,0 +1,262 @@
+"""RDFC-1.0 canonical N-Quads through pyld: safe mode, a work bound, correct escaping, and speed.
+
+This is the only module that imports pyld. Three things differ from calling pyld directly:
+
+* **Escaping.** pyld 3.3.0 escapes only ``\\ \\t \\n \\r "`` in literals. RDFC-1.0 serialises
+  with the RDF 1.2 canonical N-Quads form, where U+0008 is ``\\b``, U+000C is ``\\f`` and the other
+  control characters (U+0000–U+001F, U+007F) are ``\\uXXXX`` with upper-case hex. Without that a
+  credential holding such a character gets a signature no other implementation verifies.
+  :func:`escape_literal` replaces pyld's ``nquads.escape`` for the whole process.
+* **Safe mode.** An undefined term is silently dropped by expansion, so it would not be signed.
+  Here a dropped property, a relative ``@type`` or a relative ``@id`` is an error naming it.
+* **Speed.** pyld processes a type-scoped context by cloning the active context with a fresh
+  ``_uuid`` and only then looking in its processed-context cache, which is keyed by that uuid,
+  so the cache never hits and every typed node re-processes its scoped context.
+  :class:`Canonicalizer` memoises context processing for contexts that come from the pinned
+  files (the only ones it can trust to be identical next time), keyed by object identity with
+  a reference held so an identity is never reused.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from cachetools import LRUCache
+from frozendict import frozendict
+from pyld import jsonld
+from pyld import nquads as _nquads
+from pyld.canon import URDNA2015
+from pyld.context_resolver import ContextResolver
+from pyld.identifier_issuer import IdentifierIssuer
+
+from .errors import CanonicalizationError, ContextError, WorkLimitExceeded
+from .loader import DocumentLoader
+
+_ECHAR = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+_ESCAPES = {chr(c): _ECHAR.get(chr(c), "\\u%04X" % c) for c in [*range(0x20), 0x7F]}
+_ESCAPES.update(_ECHAR)
+_NEEDS_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f]')
+
+
+def escape_literal(value: str) -> str:
+    """Escape a literal's lexical form as RDF 1.2 canonical N-Quads requires (RDFC-1.0 §4)."""
+    if _NEEDS_ESCAPE.search(value) is None:
+        return value
+    return _NEEDS_ESCAPE.sub(lambda m: _ESCAPES[m.group()], value)
+
+
+_nquads.escape = escape_literal  # serialize_nquad looks the name up at call time
+
+MEMO_LIMIT = 50_000
+
+
+class _Dropped(Exception):
+    """Raised from pyld's dropped-property hook; turned into a CanonicalizationError."""
+
+
+def _raise_dropped(expanded_property: str | None) -> None:
+    raise _Dropped(expanded_property)
+
+
+class _Processor(jsonld.JsonLdProcessor):
+    """A JsonLdProcessor whose context processing is memoised for trusted contexts."""
+
+    def __init__(self, memo: dict, trusted: dict, pinned_urls: frozenset[str]):
+        super().__init__(on_property_dropped=_raise_dropped)
+        self._memo = memo
+        self._trusted = trusted  # id(object) -> object, for contexts derived from pinned files
+        self._pinned = pinned_urls
+
+    def _local_key(self, local_ctx: Any) -> Any:
+        if isinstance(local_ctx, str):
+            return local_ctx if local_ctx in self._pinned else None
+        if isinstance(local_ctx, list):
+            keys = tuple(self._local_key(item) for item in local_ctx)
+            return None if None in keys else keys
+        if self._trusted.get(id(local_ctx)) is local_ctx:
+            return id(local_ctx)
+        return None
+
+    def _process_context(self, active_ctx, local_ctx, options, override_protected=False,
+                         propagate=True, validate_scoped=True, cycles=None):
+        local_key = self._local_key(local_ctx)
+        trusted_active = self._trusted.get(id(active_ctx)) is active_ctx
+        if local_key is None or not trusted_active:
+            return super()._process_context(active_ctx, local_ctx, options, override_protected,
+                                            propagate, validate_scoped, cycles)
+        key = (id(active_ctx), local_key, override_protected, propagate, validate_scoped,
+               options.get("base", ""), options.get("processingMode"))
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is active_ctx:
+            return hit[2]
+        result = super()._process_context(active_ctx, local_ctx, options, override_protected,
+                                          propagate, validate_scoped, cycles)
+        if isinstance(result, frozendict) and len(self._memo) < MEMO_LIMIT:
+            self._memo[key] = (active_ctx, local_ctx, result)
+            self._trust(result)
+        return result
+
+    def _trust(self, active_ctx: frozendict) -> None:
+        self._trusted[id(active_ctx)] = active_ctx
+        for definition in active_ctx["mappings"].values():
+            scoped = definition.get("@context") if definition else None
+            if scoped is not None and not isinstance(scoped, str):
+                self._trusted[id(scoped)] = scoped
+
+
+class _BoundedURDNA2015(URDNA2015):
+    """RDFC-1.0 with a bound on deep iterations per blank node (poisoned-graph defence)."""
+
+    def __init__(self, work_factor: int, deadline: float | None):
+        super().__init__()
+        self._work_factor = work_factor
+        self._deadline = deadline
+        self._limit: int | None = None
+        self._deep: dict[str, int] = {}
+
+    def hash_n_degree_quads(self, id_, issuer):
+        if self._limit is None:
+            self._limit = max(1, len(self.blank_node_info)) ** self._work_factor
+        count = self._deep.get(id_, 0) + 1
+        if count > self._limit:
+            raise WorkLimitExceeded(
+                f"canonicalization needs more than {self._limit} deep iterations for one blank "
+                "node; the document looks like a poisoned graph")
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise WorkLimitExceeded("canonicalization took longer than the configured limit")
+        self._deep[id_] = count
+        return super().hash_n_degree_quads(id_, issuer)
+
+
+def _is_absolute(iri: str) -> bool:
+    return iri.startswith("_:") or jsonld._is_absolute_iri(iri)
+
+
+def _check_expanded(element: Any) -> None:
+    """Refuse what toRdf would silently drop: relative ``@id`` and ``@type`` values."""
+    if isinstance(element, list):
+        for item in element:
+            _check_expanded(item)
+        return
+    if not isinstance(element, dict):
+        return
+    if "@value" in element:
+        datatype = element.get("@type")
+        if isinstance(datatype, str) and datatype != "@json" and not _is_absolute(datatype):
+            raise CanonicalizationError(f"value type {datatype!r} is not defined by any @context")
+        return
+    node_id = element.get("@id")
+    if isinstance(node_id, str) and not _is_absolute(node_id):
+        raise CanonicalizationError(
+            f"id {node_id!r} is not an absolute IRI (it would be dropped and left unsigned)")
+    for type_ in element.get("@type", []):
+        if not _is_absolute(type_):
+            raise CanonicalizationError(
+                f"type {type_!r} is not defined by any @context (it would be dropped and left unsigned)")
+    for key, value in element.items():
+        if not key.startswith("@") or key in ("@list", "@set", "@graph", "@included", "@reverse"):
+            _check_expanded(value)
+
+
+class Canonicalizer:
+    """Safe, bounded, memoised RDFC-1.0 over one :class:`DocumentLoader`.
+
+    ``work_factor`` bounds deep iterations per blank node to ``n ** work_factor`` (n = blank
+    nodes), ``max_quads`` the size of the dataset and ``max_seconds`` the wall time of the
+    blank-node labelling. One instance is shared by all threads of a process.
+    """
+
+    def __init__(self, loader: DocumentLoader | None = None, *, work_factor: int = 1,
+                 max_quads: int = 20_000, max_seconds: float | None = 5.0):
+        self.loader = loader or DocumentLoader()
+        self.work_factor = work_factor
+        self.max_quads = max_quads
+        self.max_seconds = max_seconds
+        self._memo: dict = {}
+        self._trusted: dict = {}
+        self._resolved = LRUCache(maxsize=1000)
+        initial = jsonld.JsonLdProcessor()._get_initial_context({"processingMode": "json-ld-1.1"})
+        self._trusted[id(initial)] = initial
+
+    def _options(self) -> dict:
+        return {
+            "documentLoader": self.loader,
+            "contextResolver": ContextResolver(self._resolved, self.loader),
+            "base": "",
+            "processingMode": "json-ld-1.1",
+            "extractAllScripts": True,
+        }
+
+    def expand(self, document: dict) -> list:
+        """JSON-LD expansion in safe mode: every key must map to an IRI."""
+        processor = _Processor(self._memo, self._trusted, self.loader.urls)
+        try:
+            expanded = processor.expand(document, self._options())
+        except _Dropped as dropped:
+            name = dropped.args[0]
+            what = f"property {name!r}" if name else "a property mapped to null"
+            raise CanonicalizationError(
+                f"{what} is not defined by any @context (it would be dropped and left unsigned)"
+            ) from None
+        except jsonld.JsonLdError as error:
+            raise _explain(error) from None
+        _check_expanded(expanded)
+        return expanded
+
+    def dataset(self, document: dict) -> dict:
+        """The RDF dataset of ``document`` (pyld's internal form), after a safe expansion."""
+        expanded = self.expand(document)
+        processor = jsonld.JsonLdProcessor()
+        issuer = IdentifierIssuer("_:b")
+        node_map: dict = {"@default": {}}
+        processor._create_node_map(expanded, node_map, "@default", issuer)
+        options = {"produceGeneralizedRdf": False, "rdfDirection": None, "processingMode": "json-ld-1.1"}
+        dataset = {}
+        for graph_name, graph in sorted(node_map.items()):
+            if graph_name == "@default" or jsonld._is_absolute_iri(graph_name):
+                dataset[graph_name] = processor._graph_to_rdf(graph, issuer, options)
+        return dataset
+
+    def canonize(self, document: dict) -> str:
+        """Canonical N-Quads (RDFC-1.0) of ``document``, safe mode, bounded work."""
+        dataset = self.dataset(document)
+        size = sum(len(triples) for triples in dataset.values())
+        if size > self.max_quads:
+            raise WorkLimitExceeded(f"document has {size} statements; the limit is {self.max_quads}")
+        deadline = time.monotonic() + self.max_seconds if self.max_seconds else None
+        return _BoundedURDNA2015(self.work_factor, deadline).main(
+            dataset, {"format": "application/n-quads"})
+
+
+def _explain(error: Exception) -> CanonicalizationError:
+    """Turn a pyld error chain into one plain message, keeping context refusals distinct."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ContextError):
+            return ContextError(str(cause))
+        cause = cause.__cause__ or cause.__context__
+    details = getattr(error, "details", None) or {}
+    code = getattr(error, "code", None)
+    message = str(error).split("\n", 1)[0]
+    inner = error.__cause__
+    while inner is not None and getattr(inner, "__cause__", None) is not None:
+        inner = inner.__cause__
+    if inner is not None and inner is not error:
+        message = str(inner).split("\n", 1)[0]
+        code = getattr(inner, "code", code)
+        details = getattr(inner, "details", None) or details
+    term = details.get("term") if isinstance(details, dict) else None
+    suffix = f" (term {term!r})" if term else ""
+    return CanonicalizationError(f"invalid JSON-LD: {message}{suffix}" + (f" [{code}]" if code else ""))
+
+
+def stock_canonize(document: dict, loader: DocumentLoader) -> str:
+    """Canonical N-Quads from unmodified pyld (with the escaping fix): the reference for tests."""
+    return jsonld.normalize(document, {
+        "algorithm": "URDNA2015",
+        "format": "application/n-quads",
+        "documentLoader": loader,
+        "contextResolver": ContextResolver(LRUCache(maxsize=100), loader),
+    })
