@@ -1,0 +1,68 @@
+"""Open Recognition issuer: Open Badges 3.0 credentials for communities of practice."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Config → storage → core → web → errors → cli: the table of contents of the service."""
+    app = Flask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"))
+    from . import cli, config, storage, web
+
+    config.load(app, test_config)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["ISSUER_MAX_BODY_BYTES"]
+    _api_token(app)
+    storage.init_app(app)
+    app.extensions["issuer.platform"] = _platform(app)
+    with app.app_context():
+        from . import services
+
+        services.ensure_platform_issuer(storage.get_session(), app.extensions["issuer.platform"])
+    web.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _platform(app: Flask):
+    """Wire the pure core once per process: contexts, schemas, keys, limits; warm it up."""
+    from . import keystore
+    from .credentials.canonical import Canonicalizer
+    from .credentials.loader import DocumentLoader
+    from .credentials.schema import SchemaRegistry
+    from .fetch import FetchPolicy
+    from .services import Platform
+
+    cfg = app.config
+    canonicalizer = Canonicalizer(DocumentLoader(ROOT / "schemas" / "contexts"),
+                                  work_factor=cfg["ISSUER_CANON_WORK_FACTOR"],
+                                  max_quads=cfg["ISSUER_CANON_MAX_QUADS"],
+                                  max_seconds=cfg["ISSUER_CANON_MAX_SECONDS"])
+    canonicalizer.expand({"@context": ["https://www.w3.org/ns/credentials/v2",
+                                       "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+                          "type": ["VerifiableCredential", "OpenBadgeCredential"]})
+    return Platform(
+        base_url=cfg["ISSUER_BASE_URL"], name=cfg["ISSUER_NAME"], canonicalizer=canonicalizer,
+        schemas=SchemaRegistry(ROOT / "schemas"), kek=keystore.load_kek(cfg),
+        fetch_policy=FetchPolicy(timeout=cfg["ISSUER_FETCH_TIMEOUT"], max_bytes=cfg["ISSUER_FETCH_MAX_BYTES"],
+                                 allow_private=cfg["ISSUER_FETCH_ALLOW_PRIVATE"]),
+        status_list_size=cfg["ISSUER_STATUS_LIST_SIZE"], legacy_proof=cfg["ISSUER_LEGACY_PROOF"],
+    )
+
+
+def _api_token(app: Flask) -> None:
+    """ISSUER_API_TOKEN, or a random token kept in <data dir>/api_token (0600)."""
+    if app.config["ISSUER_API_TOKEN"]:
+        return
+    path = Path(app.config["ISSUER_DATA_DIR"]) / "api_token"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(32))
+    app.config["ISSUER_API_TOKEN"] = path.read_text().strip()

@@ -184,7 +184,7 @@ class Canonicalizer:
         return {
             "documentLoader": self.loader,
             "contextResolver": ContextResolver(self._resolved, self.loader),
-            "base": "",
+            "base": None,  # pyld resolves relative IRIs against example.org when base is ""
             "processingMode": "json-ld-1.1",
             "extractAllScripts": True,
         }

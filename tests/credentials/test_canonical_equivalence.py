@@ -1,0 +1,66 @@
+"""Property test: the memoised canonicalizer equals stock pyld (with correct escaping).
+
+pyld is patched in issuer/credentials/canonical.py, so this runs on randomized Open Badges
+credentials — awkward strings, many alignments and evidence entries, shared blank-node shapes.
+"""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from issuer.credentials.canonical import Canonicalizer, stock_canonize
+from issuer.credentials.loader import DocumentLoader
+
+AWKWARD = st.sampled_from(['"', "\\", "\n", "\r", "\t", "\b", "\f", "\x00", "\x01", "\x1f", "\x7f",
+                           "é", "日本", "\U0001f3c5", "\u2028", " ", "<", ">", "@", "_:b0"])
+TEXT = st.lists(st.one_of(AWKWARD, st.text(max_size=6)), max_size=8).map("".join)
+SLUG = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=10)
+URL = SLUG.map(lambda s: f"https://example.org/{s}")
+
+
+def _alignment():
+    return st.fixed_dictionaries(
+        {"type": st.just(["Alignment"]), "targetName": TEXT, "targetUrl": URL},
+        optional={"targetCode": TEXT, "targetDescription": TEXT,
+                  "targetType": st.sampled_from(["CFItem", "ext:Practice"])})
+
+
+def _evidence():
+    return st.fixed_dictionaries(
+        {"type": st.just(["Evidence"])},
+        optional={"id": URL, "narrative": TEXT, "name": TEXT, "description": TEXT, "genre": TEXT})
+
+
+@st.composite
+def credentials(draw):
+    achievement = {
+        "id": draw(URL), "type": ["Achievement"], "name": draw(TEXT), "description": draw(TEXT),
+        "criteria": {"narrative": draw(TEXT)},
+        "alignment": draw(st.lists(_alignment(), max_size=12)),
+        "tag": draw(st.lists(TEXT, max_size=4)),
+        "achievementType": draw(st.sampled_from(["Badge", "Competency", "ext:Contribution"])),
+    }
+    if draw(st.booleans()):
+        achievement["creditsAvailable"] = draw(st.floats(0, 1000, allow_nan=False))
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2",
+                     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "id": draw(URL), "type": ["VerifiableCredential", "OpenBadgeCredential"], "name": draw(TEXT),
+        "issuer": {"id": draw(URL), "type": ["Profile"], "name": draw(TEXT)},
+        "validFrom": "2024-05-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:" + draw(SLUG), "type": ["AchievementSubject"],
+                              "achievement": achievement, "narrative": draw(TEXT)},
+        "evidence": draw(st.lists(_evidence(), max_size=10)),
+    }
+
+
+@pytest.fixture(scope="module")
+def canon():
+    return Canonicalizer(DocumentLoader())
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(document=credentials())
+def test_memoised_canonical_output_equals_stock_pyld(canon, document):
+    assert canon.canonize(document) == stock_canonize(document, canon.loader)
