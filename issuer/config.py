@@ -1,0 +1,75 @@
+"""Defaults, then the instance file, then ISSUER_* environment variables, then test_config."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+DEFAULTS = {
+    "ISSUER_BASE_URL": "http://127.0.0.1:5000",
+    "ISSUER_NAME": "Open Recognition",
+    "ISSUER_DATA_DIR": None,  # None: the Flask instance folder
+    "ISSUER_DATABASE_URL": None,  # None: sqlite file in the data directory
+    "ISSUER_KEK": None,  # base64url of 32 bytes; None: the 0600 file ISSUER_KEK_FILE
+    "ISSUER_KEK_FILE": None,  # None: <data dir>/kek
+    "ISSUER_API_TOKEN": None,  # bearer token for POST /credentials/issue; None: generated file
+    "ISSUER_MAX_BODY_BYTES": 1_000_000,
+    "ISSUER_MAX_JSON_DEPTH": 64,
+    "ISSUER_CANON_WORK_FACTOR": 1,
+    "ISSUER_CANON_MAX_QUADS": 20_000,
+    "ISSUER_CANON_MAX_SECONDS": 5.0,
+    "ISSUER_STATUS_LIST_SIZE": 131_072,
+    "ISSUER_STATUS_CACHE_SECONDS": 300,
+    "ISSUER_LEGACY_PROOF": False,  # also sign with Ed25519Signature2020
+    "ISSUER_FETCH_TIMEOUT": 5.0,
+    "ISSUER_FETCH_MAX_BYTES": 2_000_000,
+    "ISSUER_FETCH_ALLOW_PRIVATE": False,  # let outbound fetches reach loopback/private addresses
+}
+
+
+def load(app, test_config: dict | None) -> None:
+    """Fill app.config in the documented order and resolve the data directory."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(_from_environment(os.environ))
+    if test_config:
+        app.config.update(test_config)
+    data_dir = Path(app.config["ISSUER_DATA_DIR"] or app.instance_path)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    app.config["ISSUER_DATA_DIR"] = str(data_dir)
+    if not app.config["ISSUER_DATABASE_URL"]:
+        app.config["ISSUER_DATABASE_URL"] = f"sqlite:///{data_dir / 'issuer.sqlite3'}"
+    app.config["ISSUER_BASE_URL"] = app.config["ISSUER_BASE_URL"].rstrip("/")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_file(data_dir / "secret_key")
+    if app.config["ISSUER_FETCH_ALLOW_PRIVATE"] and not app.testing:
+        warnings.warn("ISSUER_FETCH_ALLOW_PRIVATE is on: outbound fetches may reach private "
+                      "addresses; use it for development only", stacklevel=2)
+
+
+def _from_environment(environ) -> dict:
+    """ISSUER_* variables, typed like their defaults (numbers, true/false); ISSUER_SECRET_KEY too."""
+    values = {}
+    for name, default in DEFAULTS.items():
+        raw = environ.get(name)
+        if raw is None:
+            continue
+        if isinstance(default, bool):
+            values[name] = raw.strip().lower() in ("1", "true", "yes", "on")
+        elif isinstance(default, (int, float)):
+            values[name] = type(default)(raw)
+        else:
+            values[name] = raw
+    if environ.get("ISSUER_SECRET_KEY"):
+        values["SECRET_KEY"] = environ["ISSUER_SECRET_KEY"]
+    return values
+
+
+def _secret_file(path: Path) -> str:
+    """A random secret kept in a 0600 file so sessions survive restarts."""
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(os.urandom(32).hex())
+    return path.read_text().strip()

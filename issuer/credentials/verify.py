@@ -1,0 +1,332 @@
+"""verify(document, …) → VerificationResult: every check with an outcome, never an exception.
+
+Order (DESIGN.md §2, OB 3.0 §verification): structure → schema → proofs (key resolved from the
+verification method and bound to the issuer through ``assertionMethod``) → status → validity
+dates → embedded endorsements, each verified the same way. Time, key resolution and status
+retrieval are injected so that tests and the web layer decide what may be fetched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+from . import documents, proof, status
+from .canonical import Canonicalizer
+from .errors import CanonicalizationError, ContextError, CredentialError
+
+OK, FAILED, UNCHECKED = "ok", "failed", "could not check"
+SECURITY = "https://w3id.org/security#"
+STATUS = "https://www.w3.org/ns/credentials/status-list#"
+VC = "https://www.w3.org/TR/vc-data-model#"
+OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
+MAX_ENDORSEMENT_DEPTH = 2
+
+
+class KeyUnavailable(CredentialError):
+    """The verification method could not be retrieved (network, unknown host): not a failure."""
+
+    code = "KEY_UNAVAILABLE"
+
+
+class StatusUnavailable(CredentialError):
+    """The status list could not be retrieved: status is unknown, never 'not revoked'."""
+
+    code = "STATUS_RETRIEVAL_ERROR"
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """A resolved verification method: its key, controller and verification relationships."""
+
+    vm_id: str
+    public_key: object
+    controller: str
+    relationships: frozenset[str]
+
+
+@dataclass
+class Check:
+    name: str
+    outcome: str
+    message: str
+    problem: str | None = None
+
+    def as_dict(self) -> dict:
+        data = {"check": self.name, "outcome": self.outcome, "message": self.message}
+        if self.problem:
+            data["problem"] = self.problem
+        return data
+
+
+@dataclass
+class VerificationResult:
+    """What was checked and how it came out; ``verified`` only when every check is ok."""
+
+    credential_id: str | None
+    issuer_id: str | None
+    types: list[str]
+    checks: list[Check] = field(default_factory=list)
+    endorsements: list[VerificationResult] = field(default_factory=list)
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.checks) and all(check.outcome == OK for check in self.checks)
+
+    def add(self, name: str, outcome: str, message: str, problem: str | None = None) -> None:
+        self.checks.append(Check(name, outcome, message, problem))
+
+    def outcome(self, name: str) -> str | None:
+        outcomes = [c.outcome for c in self.checks if c.name == name]
+        for worst in (FAILED, UNCHECKED, OK):
+            if worst in outcomes:
+                return worst
+        return None
+
+    def as_dict(self) -> dict:
+        return {
+            "verified": self.verified,
+            "credentialId": self.credential_id,
+            "issuer": self.issuer_id,
+            "type": self.types,
+            "checks": [c.as_dict() for c in self.checks],
+            "endorsements": [e.as_dict() for e in self.endorsements],
+        }
+
+    def to_vcapi(self) -> dict:
+        """VC-API body: verified, names of passed checks, warnings, errors (same shape either way)."""
+        passed = sorted({c.name for c in self.checks if c.outcome == OK}
+                        - {c.name for c in self.checks if c.outcome != OK})
+        warnings = [c.as_dict() for c in self.checks if c.outcome == UNCHECKED]
+        warnings += [{"check": "endorsement", "outcome": FAILED, "message":
+                      f"embedded endorsement {e.credential_id} does not verify"}
+                     for e in self.endorsements if not e.verified]
+        errors = [c.as_dict() for c in self.checks if c.outcome == FAILED]
+        return {"verified": self.verified, "checks": passed, "warnings": warnings,
+                "errors": errors, "result": self.as_dict()}
+
+
+@dataclass
+class Verifier:
+    """The injected world: canonicalizer, clock, key resolution, status retrieval, schemas."""
+
+    canonicalizer: Canonicalizer
+    resolve_key: Callable[[str], KeyInfo]
+    get_status: Callable[[str], dict]
+    schemas: object | None = None  # schema.SchemaRegistry
+    now: datetime | None = None
+
+    def verify(self, document: object, *, purpose: str = "assertionMethod", depth: int = 0,
+               challenge: str | None = None, domain: str | None = None) -> VerificationResult:
+        """Verify one credential (or presentation with purpose='authentication'); never raises."""
+        doc = document if isinstance(document, dict) else {}
+        result = VerificationResult(_str(doc.get("id")), _issuer_id(doc), _types(doc))
+        try:
+            if not self._structure(document, result, purpose):
+                return result
+            self._schema(doc, result)
+            self._proofs(doc, result, purpose, challenge, domain)
+            if purpose == "assertionMethod":
+                self._status(doc, result)
+                self._validity(doc, result)
+                if depth < MAX_ENDORSEMENT_DEPTH:
+                    result.endorsements = [self.verify(e, depth=depth + 1) for e in _endorsements(doc)]
+        except Exception as error:  # verification reports, it never raises
+            result.add("verification", FAILED, f"unexpected problem: {error}", VC + "PARSING_ERROR")
+        return result
+
+    def _structure(self, document, result, purpose) -> bool:
+        if not isinstance(document, dict):
+            result.add("structure", FAILED, "a credential must be a JSON object", VC + "PARSING_ERROR")
+            return False
+        try:
+            if purpose == "authentication":
+                _check_presentation(document)
+            else:
+                documents.check_vc(document)
+                if OB_TYPES & set(result.types):
+                    documents.check_open_badge(document)
+                elif "EndorsementCredential" in result.types:
+                    documents.check_endorsement(document)
+        except CredentialError as error:
+            result.add("structure", FAILED, str(error), VC + "MALFORMED_VALUE_ERROR")
+            return False
+        result.add("structure", OK, "well-formed " + " / ".join(result.types or ["document"]))
+        return True
+
+    def _schema(self, doc, result) -> None:
+        schema_id = _schema_for(doc, result.types)
+        if self.schemas is None or schema_id is None:
+            return
+        problems = self.schemas.validate(doc, schema_id)
+        if problems:
+            result.add("schema", FAILED, "; ".join(problems[:5]), VC + "MALFORMED_VALUE_ERROR")
+        else:
+            result.add("schema", OK, f"valid against {schema_id.rsplit('/', 1)[-1]}")
+
+    def _proofs(self, doc, result, purpose, challenge, domain) -> None:
+        proofs = proof.proofs_of(doc)
+        if not proofs:
+            result.add("proof", FAILED, "the document has no proof", SECURITY + "PROOF_VERIFICATION_ERROR")
+            return
+        for item in proofs:
+            self._one_proof(doc, item, result, purpose, challenge, domain)
+
+    def _one_proof(self, doc, item, result, purpose, challenge, domain) -> None:
+        vm_id = item.get("verificationMethod") if isinstance(item, dict) else None
+        if not isinstance(vm_id, str):
+            result.add("proof", FAILED, "proof has no verificationMethod", SECURITY + "MALFORMED_PROOF_ERROR")
+            return
+        if item.get("proofPurpose") != purpose:
+            result.add("proof", FAILED, f"proofPurpose is {item.get('proofPurpose')!r}, expected "
+                       f"{purpose!r}", SECURITY + "MISMATCHED_PROOF_PURPOSE_ERROR")
+            return
+        if challenge is not None and item.get("challenge") != challenge:
+            result.add("proof", FAILED, "proof challenge does not match", SECURITY + "INVALID_CHALLENGE_ERROR")
+            return
+        if domain is not None and item.get("domain") != domain:
+            result.add("proof", FAILED, "proof domain does not match", SECURITY + "INVALID_DOMAIN_ERROR")
+            return
+        key = self._key(vm_id, result)
+        if key is None:
+            return
+        self._binding(doc, key, purpose, result)
+        try:
+            proof.verify_document_proof(doc, item, key.public_key, canonicalizer=self.canonicalizer)
+        except (ContextError, CanonicalizationError) as error:
+            result.add("proof", FAILED, str(error), SECURITY + "PROOF_TRANSFORMATION_ERROR")
+        except CredentialError as error:
+            result.add("proof", FAILED, str(error), SECURITY + "PROOF_VERIFICATION_ERROR")
+        else:
+            result.add("proof", OK, f"{_suite(item)} signature is valid ({vm_id})")
+
+    def _key(self, vm_id, result) -> KeyInfo | None:
+        try:
+            return self.resolve_key(vm_id)
+        except KeyUnavailable as error:
+            result.add("proof", UNCHECKED, f"the issuer's key could not be retrieved: {error}",
+                       SECURITY + "PROOF_VERIFICATION_ERROR")
+        except CredentialError as error:
+            result.add("proof", FAILED, f"verification method {vm_id}: {error}",
+                       SECURITY + "INVALID_VERIFICATION_METHOD")
+        return None
+
+    def _binding(self, doc, key: KeyInfo, purpose, result) -> None:
+        expected = _str(doc.get("holder")) if purpose == "authentication" else result.issuer_id
+        if purpose not in key.relationships:
+            result.add("issuer", FAILED, f"key {key.vm_id} is not authorised for {purpose} by "
+                       f"{key.controller}", SECURITY + "INVALID_VERIFICATION_METHOD")
+        elif expected is not None and key.controller != expected:
+            who = "holder" if purpose == "authentication" else "issuer"
+            result.add("issuer", FAILED, f"the key belongs to {key.controller}, not to the {who} "
+                       f"{expected}", SECURITY + "INVALID_VERIFICATION_METHOD")
+        else:
+            result.add("issuer", OK, f"the key belongs to {key.controller}")
+
+    def _status(self, doc, result) -> None:
+        entries = doc.get("credentialStatus")
+        for entry in entries if isinstance(entries, list) else [entries] if entries else []:
+            self._one_status(entry, result)
+
+    def _one_status(self, entry, result) -> None:
+        url = entry.get("statusListCredential") if isinstance(entry, dict) else None
+        if not isinstance(url, str):
+            result.add("status", FAILED, "credentialStatus has no statusListCredential",
+                       STATUS + "STATUS_VERIFICATION_ERROR")
+            return
+        try:
+            listing = self.get_status(url)
+        except CredentialError as error:
+            result.add("status", UNCHECKED, f"status list {url} could not be retrieved: {error}",
+                       STATUS + "STATUS_RETRIEVAL_ERROR")
+            return
+        listed = self.verify(listing, depth=MAX_ENDORSEMENT_DEPTH)
+        if listed.outcome("proof") != OK or listed.outcome("issuer") != OK:
+            result.add("status", FAILED, f"status list {url} is not validly signed",
+                       STATUS + "STATUS_VERIFICATION_ERROR")
+            return
+        try:
+            set_bit = status.check_status(entry, listing)
+        except CredentialError as error:
+            result.add("status", FAILED, str(error), STATUS + getattr(error, "code", "STATUS_VERIFICATION_ERROR"))
+            return
+        purpose = entry.get("statusPurpose", "revocation")
+        if set_bit:
+            word = {"revocation": "revoked", "suspension": "suspended"}.get(purpose, f"{purpose} set")
+            result.add("status", FAILED, word)
+        else:
+            word = {"revocation": "not revoked", "suspension": "not suspended"}.get(purpose, f"{purpose} not set")
+            result.add("status", OK, word)
+
+    def _validity(self, doc, result) -> None:
+        now = self.now or datetime.now(timezone.utc)
+        start = doc.get("validFrom", doc.get("issuanceDate"))
+        end = doc.get("validUntil", doc.get("expirationDate"))
+        try:
+            start_at = documents.parse_datetime(start) if start else None
+            end_at = documents.parse_datetime(end) if end else None
+        except CredentialError as error:
+            result.add("validity", FAILED, str(error), VC + "MALFORMED_VALUE_ERROR")
+            return
+        if start_at and now < start_at:
+            result.add("validity", FAILED, f"not valid yet: valid from {start}", VC + "RANGE_ERROR")
+        elif end_at and now > end_at:
+            result.add("validity", FAILED, f"expired on {end}", VC + "RANGE_ERROR")
+        else:
+            span = f"valid from {start}" if start else "no start date"
+            result.add("validity", OK, span + (f" until {end}" if end else ", no end date"))
+
+
+def _check_presentation(doc: dict) -> None:
+    """The few rules a presentation must meet before its proof is checked."""
+    contexts = doc.get("@context")
+    first = contexts[0] if isinstance(contexts, list) and contexts else contexts
+    if first not in (documents.VC2_CONTEXT, documents.VC1_CONTEXT):
+        raise CredentialError("@context: the first context must be the VC 2.0 or 1.1 context")
+    if "VerifiablePresentation" not in _types(doc):
+        raise CredentialError("type: a presentation must have type VerifiablePresentation")
+
+
+def _str(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _issuer_id(doc: dict) -> str | None:
+    issuer = doc.get("issuer")
+    return issuer if isinstance(issuer, str) else _str(issuer.get("id")) if isinstance(issuer, dict) else None
+
+
+def _types(doc: dict) -> list[str]:
+    value = doc.get("type", [])
+    return [value] if isinstance(value, str) else [t for t in value if isinstance(t, str)] if isinstance(value, list) else []
+
+
+def _suite(item: dict) -> str:
+    return item.get("cryptosuite") or item.get("type") or "unknown"
+
+
+def _schema_for(doc: dict, types: list[str]) -> str | None:
+    """The pinned 1EdTech schema for VC 2.0 OB documents (VC 1.1 ones predate it)."""
+    from .schema import ACHIEVEMENT_CREDENTIAL_SCHEMA, ENDORSEMENT_CREDENTIAL_SCHEMA
+
+    contexts = doc.get("@context")
+    if not isinstance(contexts, list) or not contexts or contexts[0] != documents.VC2_CONTEXT:
+        return None
+    if OB_TYPES & set(types):
+        return ACHIEVEMENT_CREDENTIAL_SCHEMA
+    if "EndorsementCredential" in types:
+        return ENDORSEMENT_CREDENTIAL_SCHEMA
+    return None
+
+
+def _endorsements(doc: dict) -> list:
+    """Embedded endorsements on the credential, its issuer and its achievement."""
+    found = list(doc.get("endorsement") or [])
+    issuer = doc.get("issuer")
+    if isinstance(issuer, dict):
+        found += issuer.get("endorsement") or []
+    subject = doc.get("credentialSubject")
+    if isinstance(subject, dict) and isinstance(subject.get("achievement"), dict):
+        found += subject["achievement"].get("endorsement") or []
+    return found

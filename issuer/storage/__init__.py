@@ -1,0 +1,87 @@
+"""Storage: one engine per app, one session per request in ``g``, named read helpers."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from .models import Base, IssuedCredential, Issuer, SigningKey, StatusList
+
+__all__ = ["Base", "IssuedCredential", "Issuer", "SigningKey", "StatusList", "init_app",
+           "get_session", "issuer_by_slug", "issuer_by_did", "credential_by_uuid",
+           "newest_status_list", "index_in_use", "allocated_count", "revoked_indexes"]
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine and tables, and close the request's session on teardown."""
+    url = app.config["ISSUER_DATABASE_URL"]
+    engine = create_engine(url, future=True)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+    Base.metadata.create_all(engine)
+    app.extensions["issuer.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(_close_session)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def get_session() -> Session:
+    """The session of the current request (or app context), created on first use."""
+    if "db" not in g:
+        g.db = current_app.extensions["issuer.sessionmaker"]()
+    return g.db
+
+
+def _close_session(_exc) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()
+
+
+def issuer_by_slug(session: Session, slug: str) -> Issuer | None:
+    return session.scalar(select(Issuer).where(Issuer.slug == slug))
+
+
+def issuer_by_did(session: Session, did: str) -> Issuer | None:
+    return session.scalar(select(Issuer).where(Issuer.did == did))
+
+
+def credential_by_uuid(session: Session, uuid: str) -> IssuedCredential | None:
+    return session.get(IssuedCredential, uuid)
+
+
+def newest_status_list(session: Session, issuer: Issuer, purpose: str) -> StatusList | None:
+    """The newest list of this issuer and purpose (it may be full)."""
+    return session.scalar(
+        select(StatusList)
+        .where(StatusList.issuer_id == issuer.id, StatusList.purpose == purpose)
+        .order_by(StatusList.id.desc())
+        .limit(1)
+    )
+
+
+def index_in_use(session: Session, status_list: StatusList, index: int) -> bool:
+    """Whether an index of a list was already given out."""
+    return session.scalar(select(IssuedCredential.id).where(
+        IssuedCredential.status_list_id == status_list.id,
+        IssuedCredential.status_index == index).limit(1)) is not None
+
+
+def allocated_count(session: Session, status_list: StatusList) -> int:
+    """How many indexes of a list are given out."""
+    return session.scalar(select(func.count()).select_from(IssuedCredential).where(
+        IssuedCredential.status_list_id == status_list.id)) or 0
+
+
+def revoked_indexes(session: Session, status_list: StatusList) -> list[int]:
+    """Indexes whose credentials are revoked: the set bits of the list."""
+    return list(session.scalars(select(IssuedCredential.status_index).where(
+        IssuedCredential.status_list_id == status_list.id,
+        IssuedCredential.revoked_at.is_not(None))))

@@ -1,0 +1,112 @@
+"""SQLAlchemy 2.0 typed models: issuers, their keys, status lists and issued credentials."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import DateTime, TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores aware UTC datetimes; SQLite returns naive ones, so the zone is put back on load."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC datetime is required")
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+class Issuer(Base):
+    """A party that signs: the platform, later communities and members."""
+
+    __tablename__ = "issuer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # platform | community | person
+    name: Mapped[str] = mapped_column(String(200))
+    did: Mapped[str] = mapped_column(String(512), unique=True)
+    url: Mapped[str | None] = mapped_column(String(512))
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    keys: Mapped[list[SigningKey]] = relationship(back_populates="issuer", order_by="SigningKey.id")
+
+
+class SigningKey(Base):
+    """An Ed25519 key; the private half only ever stored encrypted under the key-encryption key."""
+
+    __tablename__ = "signing_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuer.id"))
+    vm_id: Mapped[str] = mapped_column(String(600), unique=True)
+    public_multibase: Mapped[str] = mapped_column(String(100))
+    private_encrypted: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    issuer: Mapped[Issuer] = relationship(back_populates="keys")
+
+
+class StatusList(Base):
+    """A Bitstring Status List of one issuer.
+
+    The bits are not stored: they are the revoked rows of issued_credential, so concurrent
+    revocations cannot overwrite each other. The signed list credential is a cache, cleared
+    (set to None) by every revocation and re-signed on the next read.
+    """
+
+    __tablename__ = "status_list"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuer.id"))
+    purpose: Mapped[str] = mapped_column(String(32), default="revocation")
+    size: Mapped[int]
+    signed_json: Mapped[str | None] = mapped_column(Text)
+    signed_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IssuedCredential(Base):
+    """A credential we signed, kept as the exact signed JSON text and served as such forever."""
+
+    __tablename__ = "issued_credential"
+    __table_args__ = (UniqueConstraint("status_list_id", "status_index"),
+                      Index("ix_issued_credential_vc_id", "vc_id"))
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    vc_id: Mapped[str] = mapped_column(String(600))
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuer.id"))
+    kind: Mapped[str] = mapped_column(String(40))  # OpenBadgeCredential, EndorsementCredential, …
+    signed_json: Mapped[str] = mapped_column(Text)
+    status_list_id: Mapped[int | None] = mapped_column(ForeignKey("status_list.id"))
+    status_index: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+
+    issuer: Mapped[Issuer] = relationship()

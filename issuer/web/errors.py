@@ -1,0 +1,61 @@
+"""The only place that knows HTTP status codes: core and service errors → RFC 9457 problems."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from ..credentials.errors import CanonicalizationError, ContextError, CredentialError, WorkLimitExceeded
+
+PROBLEM = "application/problem+json"
+TYPES = "https://w3id.org/open-recognition/problems#"
+
+
+class BadRequest(Exception):
+    """A request the client must fix; the message says what is wrong."""
+
+    status = 400
+
+    def __init__(self, message: str, *, status: int = 400, kind: str = "invalid-request"):
+        super().__init__(message)
+        self.status = status
+        self.kind = kind
+
+
+def problem(status: int, title: str, detail: str, kind: str):
+    response = jsonify({"type": TYPES + kind, "title": title, "status": status, "detail": detail})
+    response.status_code = status
+    response.mimetype = PROBLEM
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(BadRequest)
+    def _bad_request(error: BadRequest):
+        return problem(error.status, "Bad request", str(error), error.kind)
+
+    @app.errorhandler(CredentialError)
+    def _credential_error(error: CredentialError):
+        if isinstance(error, WorkLimitExceeded):
+            return problem(422, "Too much work", str(error), "work-limit")
+        if isinstance(error, ContextError):
+            return problem(422, "Context not allowed", str(error), "context-not-allowed")
+        if isinstance(error, CanonicalizationError):
+            return problem(422, "Invalid JSON-LD", str(error), "invalid-json-ld")
+        return problem(422, "Invalid credential", str(error), error.code.lower().replace("_", "-"))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "text/html" \
+                and not request.path.startswith(("/credentials", "/presentations", "/api")):
+            return error
+        detail = error.description or error.name
+        if error.code == 413:
+            limit = app.config["ISSUER_MAX_BODY_BYTES"]
+            detail = f"the request body is larger than the limit of {limit} bytes"
+        return problem(error.code or 500, error.name, detail, error.name.lower().replace(" ", "-"))
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return problem(500, "Internal error", "the server failed; nothing was stored", "internal")

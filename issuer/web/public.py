@@ -1,0 +1,62 @@
+"""Public, unauthenticated resources: credentials as signed, status lists, the DID document."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from .. import services, storage
+from ..storage import StatusList
+
+bp = Blueprint("public", __name__)
+
+CREDENTIAL_TYPES = ["application/vc+ld+json", "application/vc", "application/ld+json", "application/json"]
+
+
+def platform() -> services.Platform:
+    return current_app.extensions["issuer.platform"]
+
+
+def _json(text: str, *, cache_seconds: int | None = None) -> Response:
+    mimetype = request.accept_mimetypes.best_match(CREDENTIAL_TYPES) or "application/json"
+    response = Response(text, mimetype=mimetype)
+    if cache_seconds is not None:
+        response.headers["Cache-Control"] = f"public, max-age={cache_seconds}"
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.get("/")
+def index():
+    session = storage.get_session()
+    issuer = storage.issuer_by_slug(session, "platform")
+    return render_template("index.html", issuer=issuer, base_url=platform().base_url)
+
+
+@bp.get("/credentials/<uuid>")
+def credential(uuid: str):
+    row = storage.credential_by_uuid(storage.get_session(), uuid)
+    if row is None:
+        abort(404, description=f"no credential {uuid} here")
+    return _json(row.signed_json)
+
+
+@bp.get("/credentials/status/<int:list_id>")
+def status_list(list_id: int):
+    session = storage.get_session()
+    listing = session.get(StatusList, list_id)
+    if listing is None:
+        abort(404, description=f"no status list {list_id} here")
+    text = services.status_list_json(session, platform(), listing)
+    return _json(text, cache_seconds=current_app.config["ISSUER_STATUS_CACHE_SECONDS"])
+
+
+@bp.get("/.well-known/did.json")
+def did_document():
+    issuer = storage.issuer_by_slug(storage.get_session(), "platform")
+    if not issuer.did.startswith("did:web:"):
+        abort(404, description=f"this service's DID is {issuer.did}; did:web needs an https base URL")
+    text = json.dumps(services.did_document(issuer), indent=2)
+    return Response(text, mimetype="application/did+json" if "did+json" in request.headers.get("Accept", "")
+                    else "application/json")

@@ -1,0 +1,104 @@
+"""W3C VC-API: issue (bearer token), verify credentials and presentations."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from .. import services, storage
+from ..credentials.verify import FAILED, UNCHECKED
+from .body import json_body, member
+from .errors import BadRequest
+
+bp = Blueprint("vcapi", __name__)
+
+
+def platform() -> services.Platform:
+    return current_app.extensions["issuer.platform"]
+
+
+def _require_token() -> None:
+    expected = current_app.config["ISSUER_API_TOKEN"]
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise BadRequest("send the API token as 'Authorization: Bearer <token>'", status=401,
+                         kind="unauthorized")
+    if not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        raise BadRequest("the API token is not valid", status=403, kind="forbidden")
+
+
+def _issue_options(options: dict) -> dict:
+    created = options.get("created")
+    if created is not None and not isinstance(created, str):
+        raise BadRequest("options.created: must be a date-time string")
+    suites = options.get("suites", None)
+    if suites is not None:
+        if not isinstance(suites, list) or not suites or any(s not in services.SUITES for s in suites):
+            raise BadRequest(f"options.suites: a non-empty list drawn from {list(services.SUITES)}")
+        suites = tuple(suites)
+    status = options.get("credentialStatus")
+    if status is not None and (not isinstance(status, dict) or status.get("type") != "BitstringStatusListEntry"):
+        raise BadRequest("options.credentialStatus: only {\"type\": \"BitstringStatusListEntry\"} is offered")
+    return {"created": created, "suites": suites}
+
+
+@bp.post("/credentials/issue")
+def issue():
+    _require_token()
+    body = json_body()
+    credential = member(body, "credential")
+    options = _issue_options(member(body, "options", required=False) or {})
+    session = storage.get_session()
+    issuer = storage.issuer_by_slug(session, "platform")
+    row = services.issue(session, platform(), credential, issuer=issuer, **options)
+    text = '{"verifiableCredential": ' + row.signed_json + "}"
+    return Response(text, status=201, mimetype="application/json",
+                    headers={"Location": platform().credential_url(row.id)})
+
+
+@bp.post("/credentials/verify")
+def verify_credential():
+    body = json_body()
+    credential = member(body, "verifiableCredential")
+    session = storage.get_session()
+    result = services.verifier(session, platform()).verify(credential)
+    payload = result.to_vcapi()
+    reason = services.revocation_reason(session, platform(), credential)
+    if reason:
+        payload["revocationReason"] = reason
+    return jsonify(payload), 200 if result.verified else 422
+
+
+@bp.post("/presentations/verify")
+def verify_presentation():
+    body = json_body()
+    presentation = member(body, "verifiablePresentation")
+    options = member(body, "options", required=False) or {}
+    challenge, domain = options.get("challenge"), options.get("domain")
+    checker = services.verifier(storage.get_session(), platform())
+    checks, warnings, errors = [], [], []
+    if "proof" in presentation:
+        outer = checker.verify(presentation, purpose="authentication", challenge=challenge, domain=domain)
+        outer_body = outer.to_vcapi()
+        checks, warnings, errors = outer_body["checks"], outer_body["warnings"], outer_body["errors"]
+        presentation_ok = outer.verified
+    elif challenge is not None or domain is not None:
+        errors.append({"check": "proof", "outcome": FAILED,
+                       "message": "a challenge or domain was given but the presentation is not signed"})
+        presentation_ok = False
+    else:
+        warnings.append({"check": "proof", "outcome": UNCHECKED, "message": "the presentation is not signed"})
+        presentation_ok = True
+    credentials = presentation.get("verifiableCredential", [])
+    credentials = credentials if isinstance(credentials, list) else [credentials]
+    results = [checker.verify(c) for c in credentials]
+    for index, result in enumerate(results):
+        if not result.verified:
+            errors.append({"check": "credential", "outcome": FAILED,
+                           "message": f"verifiableCredential[{index}] does not verify"})
+    verified = presentation_ok and all(r.verified for r in results)
+    payload = {"verified": verified, "checks": checks, "warnings": warnings, "errors": errors,
+               "credentialResults": [r.to_vcapi() for r in results]}
+    return jsonify(payload), 200 if verified else 422
