@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from . import storage
 
@@ -14,6 +15,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("did")
+@with_appcontext
 def did() -> None:
     """Print the platform issuer's DID."""
     issuer = storage.issuer_by_slug(storage.get_session(), "platform")
@@ -21,6 +23,7 @@ def did() -> None:
 
 
 @click.command("api-token")
+@with_appcontext
 def api_token() -> None:
     """Print the bearer token of POST /credentials/issue."""
     click.echo(current_app.config["ISSUER_API_TOKEN"])

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from . import keystore, storage
 from .credentials import documents, keys, proof, status
 from .credentials.canonical import Canonicalizer
-from .credentials.errors import CredentialError, DocumentError, KeyMaterialError
+from .credentials.errors import ContextError, DocumentError, KeyMaterialError
 from .credentials.schema import SchemaRegistry
 from .credentials.verify import KeyInfo, KeyUnavailable, StatusUnavailable, Verifier
 from .fetch import FetchError, FetchPolicy, fetch_json
@@ -137,6 +137,11 @@ def _complete(credential: dict, platform: Platform, issuer: Issuer, row, suites)
     if not isinstance(contexts, list) or not contexts or contexts[0] not in (documents.VC2_CONTEXT, VC1_CONTEXT):
         raise DocumentError("@context: must be a list whose first item is "
                             f"{documents.VC2_CONTEXT} (or {VC1_CONTEXT} for VC 1.1)")
+    for context in contexts:
+        if not isinstance(context, str) or not platform.canonicalizer.loader.serves(context):
+            shown = context if isinstance(context, str) else "an inline context object"
+            raise ContextError(f"@context: {shown} is not one of the pinned contexts this "
+                               "service signs with")
     for name in ("proof", "credentialStatus"):
         if name in document:
             raise DocumentError(f"{name}: the service sets {name} itself; leave it out")
@@ -220,6 +225,10 @@ def _sign(document: dict, platform: Platform, issuer: Issuer, suites, created) -
 
 
 # ---------------------------------------------------------------- revocation and status lists
+
+def credential_by_vc_id(session: Session, vc_id: str) -> IssuedCredential | None:
+    return session.query(IssuedCredential).filter_by(vc_id=vc_id).one_or_none()
+
 
 def revoke(session: Session, row: IssuedCredential, reason: str) -> IssuedCredential:
     """Revoke for good (revocation is never reverted) and invalidate the cached list."""

@@ -252,11 +252,20 @@ def _explain(error: Exception) -> CanonicalizationError:
     return CanonicalizationError(f"invalid JSON-LD: {message}{suffix}" + (f" [{code}]" if code else ""))
 
 
+_STOCK_CACHES: dict[int, tuple[DocumentLoader, LRUCache]] = {}
+
+
 def stock_canonize(document: dict, loader: DocumentLoader) -> str:
-    """Canonical N-Quads from unmodified pyld (with the escaping fix): the reference for tests."""
+    """Canonical N-Quads from unmodified pyld (with the escaping fix): the reference for tests.
+
+    pyld's resolved-context cache is kept per loader across calls, which is pyld at its best.
+    """
+    entry = _STOCK_CACHES.get(id(loader))
+    if entry is None or entry[0] is not loader:
+        entry = _STOCK_CACHES[id(loader)] = (loader, LRUCache(maxsize=100))
     return jsonld.normalize(document, {
         "algorithm": "URDNA2015",
         "format": "application/n-quads",
         "documentLoader": loader,
-        "contextResolver": ContextResolver(LRUCache(maxsize=100), loader),
+        "contextResolver": ContextResolver(entry[1], loader),
     })

@@ -102,3 +102,24 @@ def verify_presentation():
     payload = {"verified": verified, "checks": checks, "warnings": warnings, "errors": errors,
                "credentialResults": [r.to_vcapi() for r in results]}
     return jsonify(payload), 200 if verified else 422
+
+
+@bp.post("/credentials/status")
+def update_status():
+    """VC-API status update; only revocation, which is final, and it needs a reason."""
+    _require_token()
+    body = json_body()
+    vc_id = member(body, "credentialId", str)
+    updates = member(body, "credentialStatus", list)
+    reason = member(body, "reason", str, required=False) or ""
+    if not updates or any(not isinstance(u, dict) or u.get("status") != "revoked" for u in updates):
+        raise BadRequest('credentialStatus: only [{"type": "BitstringStatusListEntry", "status": '
+                         '"revoked"}] is supported (revocation cannot be undone)')
+    session = storage.get_session()
+    row = services.credential_by_vc_id(session, vc_id)
+    if row is None:
+        raise BadRequest(f"credentialId: no credential {vc_id} was issued here", status=404,
+                         kind="not-found")
+    services.revoke(session, row, reason)
+    return jsonify({"credentialId": vc_id, "status": "revoked", "reason": row.revocation_reason,
+                    "revokedAt": row.revoked_at.isoformat()})

@@ -1,0 +1,58 @@
+"""Shared fixtures: an app on a temporary data directory, its client, and a live server."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from issuer import create_app
+
+TOKEN = "test-token-0123456789"
+
+
+def make_app(data_dir, **config):
+    settings = {"TESTING": True, "ISSUER_DATA_DIR": str(data_dir), "ISSUER_API_TOKEN": TOKEN}
+    settings.update(config)
+    return create_app(settings)
+
+
+@pytest.fixture
+def app(tmp_path):
+    return make_app(tmp_path)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def auth():
+    return {"Authorization": f"Bearer {TOKEN}"}
+
+
+class LiveServer:
+    """The real app behind a real HTTP server on 127.0.0.1, in a thread of this process."""
+
+    def __init__(self, data_dir, **config):
+        holder = {}
+        self._server = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start),
+                                   threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.port}"
+        self.app = holder["app"] = make_app(data_dir, ISSUER_BASE_URL=self.url, **config)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self):
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+        self._server.server_close()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    server = LiveServer(tmp_path_factory.mktemp("live"))
+    yield server
+    server.close()

@@ -1,0 +1,319 @@
+"""VC-API through the Flask test client: issue, verify, revoke, status lists, bad input."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from issuer.credentials import keys, proof, status
+from tests.conftest import make_app
+
+VC2 = "https://www.w3.org/ns/credentials/v2"
+OB = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+
+
+def badge(**extra) -> dict:
+    document = {
+        "@context": [VC2, OB],
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": "Community facilitator <b>&</b>",
+        "credentialSubject": {
+            "id": "did:example:ada", "type": ["AchievementSubject"],
+            "achievement": {
+                "id": "https://example.org/achievements/facilitator", "type": ["Achievement"],
+                "name": "Community facilitator", "description": "Hosts the monthly calls.",
+                "criteria": {"narrative": "Host ten calls.\n\n\"Quotes\", back\\slash, bell\x07."},
+            },
+        },
+    }
+    document.update(extra)
+    return document
+
+
+def issue(client, auth, credential=None, **options):
+    body = {"credential": credential or badge()}
+    if options:
+        body["options"] = options
+    return client.post("/credentials/issue", json=body, headers=auth)
+
+
+def verify(client, credential):
+    return client.post("/credentials/verify", json={"verifiableCredential": credential})
+
+
+def outcomes(response) -> dict:
+    return {c["check"]: c["outcome"] for c in response.get_json()["result"]["checks"]}
+
+
+def test_issue_signs_an_open_badge_with_status_and_stores_the_exact_text(client, auth, app):
+    response = issue(client, auth)
+    assert response.status_code == 201, response.get_json()
+    vc = response.get_json()["verifiableCredential"]
+    assert vc["proof"]["type"] == "DataIntegrityProof"
+    assert vc["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert vc["proof"]["proofPurpose"] == "assertionMethod"
+    assert vc["issuer"]["type"] == ["Profile"] and vc["issuer"]["id"].startswith("did:key:z6Mk")
+    entry = vc["credentialStatus"]
+    assert entry["type"] == "BitstringStatusListEntry" and entry["statusPurpose"] == "revocation"
+    assert entry["id"] != entry["statusListCredential"] and entry["statusListIndex"].isdigit()
+    stored = client.get(response.headers["Location"], headers={"Accept": "application/vc+ld+json"})
+    assert stored.status_code == 200 and stored.mimetype == "application/vc+ld+json"
+    assert json.loads(stored.data) == vc
+    assert stored.data.decode() in response.data.decode()  # served exactly as signed
+
+
+def test_issued_credential_verifies_with_every_check_ok(client, auth):
+    vc = issue(client, auth).get_json()["verifiableCredential"]
+    response = verify(client, vc)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["verified"] is True and body["errors"] == [] and body["warnings"] == []
+    assert outcomes(response) == {"structure": "ok", "schema": "ok", "proof": "ok",
+                                  "issuer": "ok", "status": "ok", "validity": "ok"}
+
+
+@pytest.mark.parametrize("change,check", [
+    (lambda vc: vc["credentialSubject"].update(id="did:example:mallory"), "proof"),
+    (lambda vc: vc["credentialSubject"]["achievement"].update(name="Chief"), "proof"),
+    (lambda vc: vc.update(validFrom="2020-01-01T00:00:00Z"), "proof"),
+    (lambda vc: vc["proof"].update(proofValue=vc["proof"]["proofValue"][:-2] + "11"), "proof"),
+    (lambda vc: vc.update(validUntil="2099-01-01T00:00:00Z"), "proof"),
+    (lambda vc: vc.update(validUntil="2021-01-01T00:00:00Z"), "structure"),
+])
+def test_tampered_credentials_fail_the_named_check(client, auth, change, check):
+    vc = issue(client, auth).get_json()["verifiableCredential"]
+    change(vc)
+    response = verify(client, vc)
+    assert response.status_code == 422
+    assert outcomes(response)[check] == "failed"
+    assert response.get_json()["verified"] is False
+
+
+def test_undefined_term_added_after_signing_is_refused_not_ignored(client, auth):
+    vc = issue(client, auth).get_json()["verifiableCredential"]
+    vc["credentialSubject"]["extraTerm"] = "not signed"
+    response = verify(client, vc)
+    assert response.status_code == 422
+    failed = [c for c in response.get_json()["errors"] if c["check"] == "proof"]
+    assert "'extraTerm' is not defined" in failed[0]["message"]
+
+
+def test_missing_proof_fails_the_proof_check(client, auth):
+    vc = issue(client, auth).get_json()["verifiableCredential"]
+    del vc["proof"]
+    response = verify(client, vc)
+    assert response.status_code == 422
+    assert outcomes(response)["proof"] == "failed"
+
+
+def test_revocation_flips_the_bit_and_verification_reports_it(client, auth):
+    vc = issue(client, auth).get_json()["verifiableCredential"]
+    missing_reason = client.post("/credentials/status", headers=auth, json={
+        "credentialId": vc["id"], "credentialStatus": [{"type": "BitstringStatusListEntry", "status": "revoked"}]})
+    assert missing_reason.status_code == 422 and "reason" in missing_reason.get_json()["detail"]
+    revoked = client.post("/credentials/status", headers=auth, json={
+        "credentialId": vc["id"], "reason": "awarded to the wrong member",
+        "credentialStatus": [{"type": "BitstringStatusListEntry", "status": "revoked"}]})
+    assert revoked.status_code == 200
+    listing = client.get(vc["credentialStatus"]["statusListCredential"]).get_json()
+    bits = status.StatusList.decode(listing["credentialSubject"]["encodedList"])
+    assert bits.get(int(vc["credentialStatus"]["statusListIndex"])) is True
+    response = verify(client, vc)
+    assert response.status_code == 422
+    assert outcomes(response)["status"] == "failed"
+    assert response.get_json()["revocationReason"] == "awarded to the wrong member"
+    assert any(e["message"] == "revoked" for e in response.get_json()["errors"])
+
+
+def test_status_list_is_public_cacheable_signed_and_large_enough(client, auth):
+    vc = issue(client, auth).get_json()["verifiableCredential"]
+    response = client.get(vc["credentialStatus"]["statusListCredential"])
+    assert response.status_code == 200
+    assert "public" in response.headers["Cache-Control"] and "max-age=" in response.headers["Cache-Control"]
+    listing = response.get_json()
+    assert listing["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+    assert status.StatusList.decode(listing["credentialSubject"]["encodedList"]).size >= 131_072
+    assert verify(client, listing).status_code == 200
+
+
+def test_status_indexes_are_not_reused(client, auth):
+    indexes = {issue(client, auth).get_json()["verifiableCredential"]["credentialStatus"]["statusListIndex"]
+               for _ in range(12)}
+    assert len(indexes) == 12
+
+
+def test_legacy_second_proof_makes_a_proof_set_that_verifies(client, auth):
+    response = issue(client, auth, suites=["eddsa-rdfc-2022", "Ed25519Signature2020"])
+    vc = response.get_json()["verifiableCredential"]
+    assert [p["type"] for p in vc["proof"]] == ["DataIntegrityProof", "Ed25519Signature2020"]
+    assert "https://w3id.org/security/suites/ed25519-2020/v1" in vc["@context"]
+    assert verify(client, vc).status_code == 200
+
+
+def test_vc11_credential_is_signed_and_verified(client, auth):
+    credential = {"@context": ["https://www.w3.org/2018/credentials/v1"],
+                  "type": ["VerifiableCredential"],
+                  "credentialSubject": {"id": "did:example:ada"}}
+    response = issue(client, auth, credential)
+    assert response.status_code == 201, response.get_json()
+    vc = response.get_json()["verifiableCredential"]
+    assert "issuanceDate" in vc and "validFrom" not in vc
+    assert verify(client, vc).status_code == 200
+
+
+def test_created_option_is_used(client, auth):
+    vc = issue(client, auth, created="2026-02-03T04:05:06Z").get_json()["verifiableCredential"]
+    assert vc["proof"]["created"] == "2026-02-03T04:05:06Z"
+
+
+@pytest.mark.parametrize("body,status_code,words", [
+    (b"{not json", 400, "not valid JSON"),
+    (b"[1, 2]", 400, "must be a JSON object"),
+    (b'{"credential": "a string"}', 400, "credential: must be an object"),
+    (b"{}", 400, "credential: required"),
+    (b'{"credential": {}, "options": {"suites": ["rsa"]}}', 400, "options.suites"),
+    (b'{"credential": [[[1]]]}', 400, "credential: must be an object"),
+    (b'{"a": ' + b'{"b": ' * 80 + b"1" + b"}" * 80 + b"}", 400, "nested more than 64"),
+    (b'{"a": ' + b"[" * 100000 + b"]" * 100000 + b"}", 400, "nested too deeply"),
+])
+def test_malformed_issue_requests_get_a_400_naming_the_problem(client, auth, body, status_code, words):
+    response = client.post("/credentials/issue", data=body, headers=auth, content_type="application/json")
+    assert response.status_code == status_code
+    assert response.mimetype == "application/problem+json"
+    assert words in response.get_json()["detail"]
+
+
+@pytest.mark.parametrize("credential,words", [
+    (badge(**{"@context": [VC2, OB, "https://evil.example/context.jsonld"]}), "evil.example"),
+    (badge(**{"@context": [VC2, {"@vocab": "https://example.org/"}]}), "inline context"),
+    (badge(favouriteColour="blue"), "'favouriteColour' is not defined"),
+    (badge(issuer="did:example:someone-else"), "is not an issuer of this service"),
+    (badge(proof={"type": "DataIntegrityProof"}), "proof: the service sets proof"),
+    (badge(credentialSubject={"id": "did:example:ada", "type": ["AchievementSubject"]}), "achievement"),
+    (badge(validFrom="yesterday"), "validFrom"),
+    (badge(**{"@context": ["https://example.org/not-a-vc"]}), "@context"),
+])
+def test_invalid_credentials_are_refused_with_the_property_named(client, auth, credential, words):
+    response = issue(client, auth, credential)
+    assert 400 <= response.status_code < 500, response.get_json()
+    assert words in response.get_json()["detail"]
+
+
+def test_refused_issue_leaves_nothing_behind(client, auth, app):
+    from issuer.storage import IssuedCredential, StatusList, get_session
+
+    issue(client, auth, badge(favouriteColour="blue"))
+    with app.app_context():
+        session = get_session()
+        assert session.query(IssuedCredential).count() == 0
+        assert session.query(StatusList).count() == 0
+
+
+def test_issue_needs_the_bearer_token(client):
+    assert client.post("/credentials/issue", json={"credential": badge()}).status_code == 401
+    wrong = client.post("/credentials/issue", json={"credential": badge()},
+                        headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 403
+
+
+def test_oversized_body_is_refused_with_the_limit_named(tmp_path, auth):
+    client = make_app(tmp_path, ISSUER_MAX_BODY_BYTES=2000).test_client()
+    response = client.post("/credentials/issue", headers=auth,
+                           json={"credential": badge(description="x" * 5000)})
+    assert response.status_code == 413
+    assert "limit of 2000 bytes" in response.get_json()["detail"]
+
+
+def test_verify_rejects_malformed_input_with_400(client):
+    assert client.post("/credentials/verify", data=b"nope", content_type="application/json").status_code == 400
+    assert client.post("/credentials/verify", json={"verifiableCredential": [1]}).status_code == 400
+    assert client.post("/credentials/verify", data=b"{}", content_type="text/plain").status_code == 415
+
+
+def test_verify_refuses_unknown_context_without_fetching(client, auth):
+    vc = issue(client, auth).get_json()["verifiableCredential"]
+    vc["@context"].append("https://evil.example/context.jsonld")
+    response = verify(client, vc)
+    assert response.status_code == 422
+    assert "evil.example" in json.dumps(response.get_json()["errors"])
+
+
+def test_poisoned_graph_is_bounded_and_reported(client):
+    clique = [{"id": f"_:n{i}", "knows": [f"_:n{j}" for j in range(9) if j != i]} for i in range(9)]
+    document = {"@context": [VC2, {"knows": {"@id": "https://example.org/knows", "@type": "@id"}}],
+                "type": ["VerifiableCredential"], "issuer": "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2",
+                "credentialSubject": clique,
+                "proof": {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022",
+                          "proofPurpose": "assertionMethod", "proofValue": "z" + "1" * 64,
+                          "verificationMethod": "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"}}
+    response = verify(client, document)
+    assert response.status_code == 422
+    assert "deep iterations" in json.dumps(response.get_json()["errors"])
+
+
+def test_unknown_credential_and_status_list_are_404(client):
+    assert client.get("/credentials/00000000-0000-0000-0000-000000000000").status_code == 404
+    assert client.get("/credentials/status/999").status_code == 404
+
+
+def _presentation(vc, holder_key, challenge=None, sign=True, canonicalizer=None):
+    did = keys.did_key(holder_key.public_key())
+    vp = {"@context": [VC2], "type": ["VerifiablePresentation"], "holder": did,
+          "verifiableCredential": [vc]}
+    if sign:
+        vp = proof.add_proof(vp, holder_key, verification_method=keys.did_key_vm_id(did),
+                             canonicalizer=canonicalizer, proof_purpose="authentication",
+                             challenge=challenge)
+    return vp
+
+
+def test_presentations_verify_signed_and_unsigned(client, auth, app):
+    vc = issue(client, auth).get_json()["verifiableCredential"]
+    holder = keys.generate_private_key()
+    canon = app.extensions["issuer.platform"].canonicalizer
+    signed = _presentation(vc, holder, challenge="c-123", canonicalizer=canon)
+    ok = client.post("/presentations/verify", json={"verifiablePresentation": signed,
+                                                    "options": {"challenge": "c-123"}})
+    assert ok.status_code == 200, ok.get_json()
+    wrong = client.post("/presentations/verify", json={"verifiablePresentation": signed,
+                                                       "options": {"challenge": "other"}})
+    assert wrong.status_code == 422
+    unsigned = _presentation(vc, holder, sign=False)
+    plain = client.post("/presentations/verify", json={"verifiablePresentation": unsigned})
+    assert plain.status_code == 200 and plain.get_json()["warnings"]
+    demanded = client.post("/presentations/verify", json={"verifiablePresentation": unsigned,
+                                                          "options": {"challenge": "c-1"}})
+    assert demanded.status_code == 422
+    vc_bad = copy.deepcopy(vc)
+    vc_bad["name"] = "changed"
+    broken = client.post("/presentations/verify",
+                         json={"verifiablePresentation": _presentation(vc_bad, holder, sign=False)})
+    assert broken.status_code == 422
+
+
+def test_did_web_issuer_publishes_its_key_and_verifies(tmp_path, auth):
+    app = make_app(tmp_path, ISSUER_BASE_URL="https://badges.example.org")
+    client = app.test_client()
+    document = client.get("/.well-known/did.json").get_json()
+    assert document["id"] == "did:web:badges.example.org"
+    method = document["verificationMethod"][0]
+    assert method["type"] == "Multikey" and method["controller"] == document["id"]
+    assert method["id"] in document["assertionMethod"]
+    assert "secretKeyMultibase" not in json.dumps(document) and "privateKey" not in json.dumps(document)
+    vc = issue(client, auth).get_json()["verifiableCredential"]
+    assert vc["proof"]["verificationMethod"] == method["id"]
+    assert verify(client, vc).status_code == 200
+
+
+def test_did_key_service_has_no_did_web_document(client):
+    response = client.get("/.well-known/did.json")
+    assert response.status_code == 404 and "did:key" in response.get_json()["detail"]
+
+
+def test_cli_prints_the_platform_did(app):
+    result = app.test_cli_runner().invoke(args=["did"])
+    assert result.exit_code == 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("did:key:z6Mk")
