@@ -5,14 +5,18 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:  # importing the pure core (issuer.credentials) must not load Flask
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Config → storage → core → web → errors → cli: the table of contents of the service."""
+    from flask import Flask
+
     app = Flask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"))
     from . import cli, config, storage, web
 
