@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # importing the pure core (issuer.credentials) must not load Flask
     from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent  # issuer/schemas and issuer/templates link to the top level
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Config → storage → core → web → errors → cli: the table of contents of the service."""
     from flask import Flask
 
-    app = Flask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"))
+    app = Flask(__name__, instance_relative_config=True, template_folder=str(PACKAGE / "templates"))
     from . import cli, config, storage, web
 
     config.load(app, test_config)
@@ -44,7 +44,7 @@ def _platform(app: Flask):
     from .services import Platform
 
     cfg = app.config
-    canonicalizer = Canonicalizer(DocumentLoader(ROOT / "schemas" / "contexts"),
+    canonicalizer = Canonicalizer(DocumentLoader(PACKAGE / "schemas" / "contexts"),
                                   work_factor=cfg["ISSUER_CANON_WORK_FACTOR"],
                                   max_quads=cfg["ISSUER_CANON_MAX_QUADS"],
                                   max_seconds=cfg["ISSUER_CANON_MAX_SECONDS"])
@@ -53,7 +53,7 @@ def _platform(app: Flask):
                           "type": ["VerifiableCredential", "OpenBadgeCredential"]})
     return Platform(
         base_url=cfg["ISSUER_BASE_URL"], name=cfg["ISSUER_NAME"], canonicalizer=canonicalizer,
-        schemas=SchemaRegistry(ROOT / "schemas"), kek=keystore.load_kek(cfg),
+        schemas=SchemaRegistry(PACKAGE / "schemas"), kek=keystore.load_kek(cfg),
         fetch_policy=FetchPolicy(timeout=cfg["ISSUER_FETCH_TIMEOUT"], max_bytes=cfg["ISSUER_FETCH_MAX_BYTES"],
                                  allow_private=cfg["ISSUER_FETCH_ALLOW_PRIVATE"]),
         status_list_size=cfg["ISSUER_STATUS_LIST_SIZE"], legacy_proof=cfg["ISSUER_LEGACY_PROOF"],

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from .errors import ContextError
 
-DEFAULT_CONTEXTS_DIR = Path(__file__).resolve().parents[2] / "schemas" / "contexts"
+# issuer/schemas is a link to the top-level schemas/, so this works in a checkout and installed
+DEFAULT_CONTEXTS_DIR = Path(__file__).resolve().parents[1] / "schemas" / "contexts"
 
 
 def load_manifest(contexts_dir: Path) -> dict:
