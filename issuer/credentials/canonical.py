@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import time
+from contextvars import ContextVar
 from typing import Any
 
 from cachetools import LRUCache
@@ -40,10 +41,23 @@ _ESCAPES.update(_ECHAR)
 _NEEDS_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f]')
 
 
+RDFC = "rdfc-1.0"
+LEGACY = "urdna2015-legacy"
+_ESCAPING: ContextVar[str] = ContextVar("escaping", default=RDFC)
+_LEGACY_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
+_LEGACY_NEEDS_ESCAPE = re.compile('[\\\\"\n\r]')
+
+
 def escape_literal(value: str) -> str:
-    """Escape a literal's lexical form as RDF 1.2 canonical N-Quads requires (RDFC-1.0 §4)."""
+    """Escape a literal's lexical form as RDF 1.2 canonical N-Quads requires (RDFC-1.0 §4).
+
+    Under the LEGACY escaping only backslash, quote, LF and CR are escaped, as URDNA2015 did in
+    the JavaScript reference's Ed25519Signature2020 suite (rdf-canonize 3.x).
+    """
     if _NEEDS_ESCAPE.search(value) is None:
         return value
+    if _ESCAPING.get() == LEGACY:
+        return _LEGACY_NEEDS_ESCAPE.sub(lambda m: _LEGACY_ESCAPES[m.group()], value)
     return _NEEDS_ESCAPE.sub(lambda m: _ESCAPES[m.group()], value)
 
 
@@ -219,15 +233,22 @@ class Canonicalizer:
                 dataset[graph_name] = processor._graph_to_rdf(graph, issuer, options)
         return dataset
 
-    def canonize(self, document: dict) -> str:
-        """Canonical N-Quads (RDFC-1.0) of ``document``, safe mode, bounded work."""
+    def canonize(self, document: dict, *, escaping: str = RDFC) -> str:
+        """Canonical N-Quads (RDFC-1.0) of ``document``, safe mode, bounded work.
+
+        ``escaping=LEGACY`` serialises literals as the legacy Ed25519Signature2020 suite does.
+        """
         dataset = self.dataset(document)
         size = sum(len(triples) for triples in dataset.values())
         if size > self.max_quads:
             raise WorkLimitExceeded(f"document has {size} statements; the limit is {self.max_quads}")
         deadline = time.monotonic() + self.max_seconds if self.max_seconds else None
-        return _BoundedURDNA2015(self.work_factor, deadline).main(
-            dataset, {"format": "application/n-quads"})
+        token = _ESCAPING.set(escaping)
+        try:
+            return _BoundedURDNA2015(self.work_factor, deadline).main(
+                dataset, {"format": "application/n-quads"})
+        finally:
+            _ESCAPING.reset(token)
 
 
 def _explain(error: Exception) -> CanonicalizationError:

@@ -20,7 +20,7 @@ import base58
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from .canonical import Canonicalizer
+from .canonical import LEGACY, RDFC, Canonicalizer
 from .errors import CredentialError, ProofError
 
 ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
@@ -45,13 +45,16 @@ class Suite:
     cryptosuite: str | None
     required_context: str | None
     created_required: bool
+    escaping: str  # how literals are serialised: RDFC-1.0, or as the legacy JS suite does
 
 
 SUITES: dict[str, Suite] = {
     "eddsa-rdfc-2022": Suite("eddsa-rdfc-2022", "DataIntegrityProof", "eddsa-rdfc-2022",
-                             None, False),
+                             None, False, RDFC),
+    # The JS reference signs Ed25519Signature2020 with rdf-canonize 3.x, which leaves control
+    # characters other than LF and CR unescaped; wallets verify with it, so we sign that way.
     "Ed25519Signature2020": Suite("Ed25519Signature2020", "Ed25519Signature2020", None,
-                                  ED25519_2020_CONTEXT, True),
+                                  ED25519_2020_CONTEXT, True, LEGACY),
 }
 
 
@@ -84,7 +87,8 @@ def is_xsd_datetime(value: object) -> bool:
     return day <= days
 
 
-def proof_configuration(document: dict, options: dict, canonicalizer: Canonicalizer) -> str:
+def proof_configuration(document: dict, options: dict, canonicalizer: Canonicalizer,
+                        escaping: str | None = None) -> str:
     """Canonical N-Quads of the proof options under the document's @context (EdDSA §3.2.5)."""
     suite = suite_of(options)
     if suite is None:
@@ -103,12 +107,13 @@ def proof_configuration(document: dict, options: dict, canonicalizer: Canonicali
         raise ProofError(f"{suite.name} needs {suite.required_context!r} in the document's "
                          "@context; add it before any proof is made")
     config = {**options, "@context": document["@context"]}
-    return canonicalizer.canonize(config)
+    return canonicalizer.canonize(config, escaping=escaping or suite.escaping)
 
 
-def transformation(document: dict, canonicalizer: Canonicalizer) -> str:
+def transformation(document: dict, canonicalizer: Canonicalizer, escaping: str = RDFC) -> str:
     """Canonical N-Quads of the document without its proof(s) (EdDSA §3.2.3)."""
-    return canonicalizer.canonize({key: value for key, value in document.items() if key != "proof"})
+    unsecured = {key: value for key, value in document.items() if key != "proof"}
+    return canonicalizer.canonize(unsecured, escaping=escaping)
 
 
 def hashing(transformed: str, canonical_config: str) -> bytes:
@@ -156,7 +161,7 @@ def create_proof(document: dict, private_key: Ed25519PrivateKey, *, verification
         if value is not None:
             options[name] = value
     config = proof_configuration(document, options, canonicalizer)
-    hash_data = hashing(transformation(document, canonicalizer), config)
+    hash_data = hashing(transformation(document, canonicalizer, chosen.escaping), config)
     return {**options, "proofValue": serialize_proof(hash_data, private_key)}
 
 
@@ -224,12 +229,21 @@ def verify_document_proof(document: dict, proof: dict, public_key: Ed25519Public
         raise ProofVerificationFailed("the verification key is not an Ed25519 public key")
     proof_bytes = _decode_proof_value(proof.get("proofValue"))
     options = {key: value for key, value in proof.items() if key not in ("proofValue", "@context")}
-    try:
-        config = proof_configuration(document, options, canonicalizer)
-    except ProofError as error:
-        raise ProofVerificationFailed(str(error)) from None
-    transformed = transformation(document, canonicalizer)
-    if not verify_proof(hashing(transformed, config), proof_bytes, public_key):
-        raise ProofVerificationFailed(
-            "signature does not match: the document, the proof options or the key differ from "
-            "what was signed")
+    suite = suite_of(proof)
+    # Legacy proofs: first as the JS reference signs them, then as an RDFC-1.0 signer would.
+    escapings = (LEGACY, RDFC) if suite.escaping == LEGACY else (RDFC,)
+    seen = set()
+    for escaping in escapings:
+        try:
+            config = proof_configuration(document, options, canonicalizer, escaping)
+        except ProofError as error:
+            raise ProofVerificationFailed(str(error)) from None
+        transformed = transformation(document, canonicalizer, escaping)
+        if (config, transformed) in seen:
+            continue
+        seen.add((config, transformed))
+        if verify_proof(hashing(transformed, config), proof_bytes, public_key):
+            return
+    raise ProofVerificationFailed(
+        "signature does not match: the document, the proof options or the key differ from "
+        "what was signed")

@@ -1,0 +1,81 @@
+"""Open Badges 3.0 / VC vocabulary: context and schema URLs, enumerations, XSD date-times."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from .errors import DocumentError
+
+VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+OB_EXTENSIONS_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
+OB_CONTEXTS = [VC2_CONTEXT, OB_CONTEXT]
+_OB_CONTEXT_URL = re.compile(r"https://purl\.imsglobal\.org/spec/ob/v3p0/context(-3\.\d\.\d)*\.json")
+
+_SCHEMA_BASE = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
+ACHIEVEMENT_CREDENTIAL_SCHEMA = _SCHEMA_BASE + "ob_v3p0_achievementcredential_schema.json"
+ENDORSEMENT_CREDENTIAL_SCHEMA = _SCHEMA_BASE + "ob_v3p0_endorsementcredential_schema.json"
+PROFILE_SCHEMA = _SCHEMA_BASE + "ob_v3p0_profile_schema.json"
+JSON_SCHEMA_VALIDATOR = "1EdTechJsonSchemaValidator2019"
+
+ACHIEVEMENT_TYPES = frozenset(
+    "Achievement ApprenticeshipCertificate Assessment Assignment AssociateDegree Award Badge "
+    "BachelorDegree Certificate CertificateOfCompletion Certification CommunityService Competency "
+    "Course CoCurricular Degree Diploma DoctoralDegree Fieldwork GeneralEducationDevelopment "
+    "JourneymanCertificate LearningProgram License Membership ProfessionalDoctorate "
+    "QualityAssuranceCredential MasterCertificate MasterDegree MicroCredential ResearchDoctorate "
+    "SecondarySchoolDiploma".split())
+ALIGNMENT_TARGET_TYPES = frozenset(
+    "ceasn:Competency ceterms:Credential CFItem CFRubric CFRubricCriterion CFRubricCriterionLevel "
+    "CTDL".split())
+RESULT_TYPES = frozenset(
+    "GradePointAverage LetterGrade Percent PerformanceLevel PredictedScore RawScore Result "
+    "RubricCriterion RubricCriterionLevel RubricScore ScaledScore Status".split())
+IDENTIFIER_TYPES = frozenset(
+    "name sourcedId systemId productId userName accountId emailAddress nationalIdentityNumber isbn "
+    "issn lisSourcedId oneRosterSourcedId sisSourcedId ltiContextId ltiDeploymentId ltiToolId "
+    "ltiPlatformId ltiUserId identifier".split())
+
+# xsd:dateTimeStamp: a dateTime whose timezone is mandatory. re.ASCII keeps \d to 0-9.
+_DATETIME_STAMP = re.compile(
+    r"(-?\d{4,})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)", re.ASCII)
+
+
+def xsd_datetime(dt: datetime) -> str:
+    """An aware datetime as an xsd:dateTimeStamp in UTC to the second, e.g. 2024-05-01T00:00:00Z."""
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise DocumentError(f"datetime {dt.isoformat()} has no timezone; pass an aware datetime")
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _offset(tz: str) -> timezone:
+    if tz == "Z":
+        return timezone.utc
+    hours, minutes = int(tz[1:3]), int(tz[4:6])
+    if minutes > 59 or hours > 14 or (hours == 14 and minutes):
+        raise ValueError(f"timezone offset {tz} is out of range")
+    sign = -1 if tz[0] == "-" else 1
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def parse_datetime(value: Any) -> datetime:
+    """Parse a strict XML Schema dateTimeStamp (timezone required) into an aware datetime."""
+    match = _DATETIME_STAMP.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise DocumentError(f"{value!r} is not a date-time with timezone (e.g. 2024-05-01T00:00:00Z)")
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    fraction, tz = match.group(7) or "", match.group(8)
+    end_of_day = hour == 24 and minute == second == 0 and not fraction.strip(".0")
+    try:
+        parsed = datetime(year, month, day, 0 if end_of_day else hour, minute, second,
+                          int(fraction[1:7].ljust(6, "0") or 0), tzinfo=_offset(tz))
+    except (ValueError, OverflowError) as error:
+        raise DocumentError(f"{value!r} is not a valid date-time: {error}") from None
+    return parsed + timedelta(days=1) if end_of_day else parsed  # XSD: 24:00:00 is next midnight
+
+def _extension_ok(value: Any, allowed: frozenset[str]) -> bool:
+    """An extensible-enum value: one of ``allowed`` or an ``ext:``-prefixed extension."""
+    return isinstance(value, str) and (value in allowed or re.fullmatch(r"ext:\S+", value) is not None)
