@@ -14,7 +14,7 @@ install: $(STAMP)
 $(STAMP): requirements.txt requirements-test.txt setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-test.txt
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 $(NODE_STAMP): tests/interop/package.json tests/interop/package-lock.json
