@@ -64,7 +64,9 @@ async function signOnce() {
 }
 
 async function verifyOnce(signed) {
-  const options = {credential: signed, suite: verifySuites(), documentLoader};
+  // Proof verification only, as on the Python side: a status entry is accepted without a fetch.
+  const options = {credential: signed, suite: verifySuites(), documentLoader,
+    checkStatus: async () => ({verified: true})};
   if(!issuerIsKey) {
     options.purpose = new AssertionProofPurpose();
   }

@@ -63,7 +63,19 @@ def escape_literal(value: str) -> str:
 
 _nquads.escape = escape_literal  # serialize_nquad looks the name up at call time
 
+# pyld's _is_absolute_iri compiles-or-looks-up its pattern on every call (~250 calls per badge);
+# the same pattern, compiled once, gives the same answers.
+_ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$").match
+
+
+def _is_absolute_iri(value):
+    return isinstance(value, str) and _ABSOLUTE_IRI(value)
+
+
+jsonld._is_absolute_iri = _is_absolute_iri
+
 MEMO_LIMIT = 50_000
+IRI_MEMO_LIMIT = 20_000
 
 
 class _Dropped(Exception):
@@ -77,11 +89,27 @@ def _raise_dropped(expanded_property: str | None) -> None:
 class _Processor(jsonld.JsonLdProcessor):
     """A JsonLdProcessor whose context processing is memoised for trusted contexts."""
 
-    def __init__(self, memo: dict, trusted: dict, pinned_urls: frozenset[str]):
+    def __init__(self, memo: dict, trusted: dict, pinned_urls: frozenset[str], iri_memo: dict):
         super().__init__(on_property_dropped=_raise_dropped)
         self._memo = memo
         self._trusted = trusted  # id(object) -> object, for contexts derived from pinned files
         self._pinned = pinned_urls
+        self._iri_memo = iri_memo
+
+    def _expand_iri(self, active_ctx, value, base=None, vocab=False, local_ctx=None, defined=None):
+        """Term → IRI lookups against a trusted (immutable, memoised) context are memoised too."""
+        if (not vocab or local_ctx is not None or defined is not None or not isinstance(value, str)
+                or self._trusted.get(id(active_ctx)) is not active_ctx):
+            return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        key = (id(active_ctx), value, base)
+        hit = self._iri_memo.get(key)
+        if hit is not None and hit[0] is active_ctx:
+            return hit[1]
+        result = super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        if len(self._iri_memo) >= IRI_MEMO_LIMIT:  # bounded: strings come from untrusted input
+            self._iri_memo.clear()
+        self._iri_memo[key] = (active_ctx, result)
+        return result
 
     def _local_key(self, local_ctx: Any) -> Any:
         if isinstance(local_ctx, str):
@@ -130,6 +158,12 @@ class _BoundedURDNA2015(URDNA2015):
         self._limit: int | None = None
         self._deep: dict[str, int] = {}
 
+    def modify_first_degree_component(self, id_, component, key):
+        """As pyld's, with a shallow copy: a component is a flat dict of strings."""
+        if component["type"] != "blank node":
+            return component
+        return {**component, "value": "_:a" if component["value"] == id_ else "_:z"}
+
     def hash_n_degree_quads(self, id_, issuer):
         if self._limit is None:
             self._limit = max(1, len(self.blank_node_info)) ** self._work_factor
@@ -142,6 +176,15 @@ class _BoundedURDNA2015(URDNA2015):
             raise WorkLimitExceeded("canonicalization took longer than the configured limit")
         self._deep[id_] = count
         return super().hash_n_degree_quads(id_, issuer)
+
+
+def _json_copy(value: Any) -> Any:
+    """A deep copy of parsed JSON (dicts, lists, scalars)."""
+    if isinstance(value, dict):
+        return {key: _json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_copy(item) for item in value]
+    return value
 
 
 def _is_absolute(iri: str) -> bool:
@@ -190,6 +233,7 @@ class Canonicalizer:
         self.max_seconds = max_seconds
         self._memo: dict = {}
         self._trusted: dict = {}
+        self._iri_memo: dict = {}
         self._resolved = LRUCache(maxsize=1000)
         initial = jsonld.JsonLdProcessor()._get_initial_context({"processingMode": "json-ld-1.1"})
         self._trusted[id(initial)] = initial
@@ -205,9 +249,14 @@ class Canonicalizer:
 
     def expand(self, document: dict) -> list:
         """JSON-LD expansion in safe mode: every key must map to an IRI."""
-        processor = _Processor(self._memo, self._trusted, self.loader.urls)
+        processor = _Processor(self._memo, self._trusted, self.loader.urls, self._iri_memo)
+        options = {**self._options(), "isFrame": False, "keepFreeFloatingNodes": False}
         try:
-            expanded = processor.expand(document, self._options())
+            # pyld's expand() deep-copies its input with copy.deepcopy; a JSON copy is the same
+            # for a parsed JSON document and several times cheaper.
+            active_ctx = processor._get_initial_context(options)
+            expanded = processor._expand(active_ctx, None, _json_copy(document), options,
+                                         inside_list=False)
         except _Dropped as dropped:
             name = dropped.args[0]
             what = f"property {name!r}" if name else "a property mapped to null"
@@ -216,6 +265,9 @@ class Canonicalizer:
             ) from None
         except jsonld.JsonLdError as error:
             raise _explain(error) from None
+        if isinstance(expanded, dict) and "@graph" in expanded and len(expanded) == 1:
+            expanded = expanded["@graph"]
+        expanded = [] if expanded is None else expanded if isinstance(expanded, list) else [expanded]
         _check_expanded(expanded)
         return expanded
 
