@@ -136,7 +136,7 @@ def _read_limited(response, policy: FetchPolicy, deadline: float) -> bytes:
         if time.monotonic() > deadline:
             raise FetchError(f"no complete answer within {policy.timeout} seconds")
         try:
-            chunk = response.read(65536)
+            chunk = response.read1(65536)  # what has arrived, so the deadline is checked often
         except (OSError, http.client.HTTPException) as error:
             raise FetchError(f"reading the response failed: {error}") from None
         if not chunk:

@@ -287,11 +287,13 @@ def resolve_key(session: Session, platform: Platform, vm_id: str, *, fetch: bool
         return _own_key(own, vm_id)
     if vm_id.startswith("did:web:"):
         url = keys.did_web_url(controller)
-    elif vm_id.startswith(("https://", "http://")):
-        url = controller
+    elif vm_id.startswith("https://") or (vm_id.startswith("http://") and platform.fetch_policy.allow_private):
+        url = controller  # plain http only in development, where private addresses are allowed
+    elif vm_id.startswith("http://"):
+        raise KeyMaterialError(f"keys are only fetched over https; {vm_id} uses plain http")
     else:
         raise KeyMaterialError(f"unsupported verification method {vm_id!r} (did:key, did:web "
-                               "or https URLs are supported)")
+                               "and https URLs are supported)")
     if not fetch:
         raise KeyUnavailable("fetching other issuers' keys is turned off")
     try:

@@ -242,6 +242,10 @@ class Verifier:
                        STATUS + "STATUS_RETRIEVAL_ERROR")
             return
         listed = self.verify(listing, depth=MAX_ENDORSEMENT_DEPTH)
+        if listed.outcome("proof") == UNCHECKED:
+            result.add("status", UNCHECKED, f"the signature of status list {url} could not be "
+                       "checked", STATUS + "STATUS_VERIFICATION_ERROR")
+            return
         if listed.outcome("proof") != OK or listed.outcome("issuer") != OK:
             result.add("status", FAILED, f"status list {url} is not validly signed",
                        STATUS + "STATUS_VERIFICATION_ERROR")
