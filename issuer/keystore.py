@@ -36,7 +36,7 @@ def load_kek(config: dict) -> bytes:
 
 def _decode_kek(text: str, where: str) -> bytes:
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
     except (binascii.Error, ValueError):
         raise KeyMaterialError(f"{where} is not base64url") from None
     if len(raw) != 32:

@@ -84,6 +84,18 @@ def ensure_platform_issuer(session: Session, platform: Platform) -> Issuer:
     return issuer
 
 
+def signing_issuer(session: Session, credential: dict) -> Issuer:
+    """The issuer a credential asks for: one of ours by its id, or the platform when none."""
+    given = credential.get("issuer")
+    given_id = given.get("id") if isinstance(given, dict) else given
+    if given_id is None:
+        return storage.issuer_by_slug(session, "platform")
+    issuer = storage.issuer_by_did(session, given_id) if isinstance(given_id, str) else None
+    if issuer is None:
+        raise DocumentError(f"issuer: {given_id!r} is not an issuer of this service")
+    return issuer
+
+
 def issuer_profile(issuer: Issuer) -> dict:
     """The issuer as an OB Profile object."""
     return documents.profile(issuer.did, name=issuer.name, url=issuer.url,

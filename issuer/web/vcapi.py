@@ -51,7 +51,7 @@ def issue():
     credential = member(body, "credential")
     options = _issue_options(member(body, "options", required=False) or {})
     session = storage.get_session()
-    issuer = storage.issuer_by_slug(session, "platform")
+    issuer = services.signing_issuer(session, credential)
     row = services.issue(session, platform(), credential, issuer=issuer, **options)
     text = '{"verifiableCredential": ' + row.signed_json + "}"
     return Response(text, status=201, mimetype="application/json",
