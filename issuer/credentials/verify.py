@@ -8,103 +8,24 @@ retrieval are injected so that tests and the web layer decide what may be fetche
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
 from . import documents, proof, status
 from .canonical import Canonicalizer
 from .errors import CanonicalizationError, ContextError, CredentialError
+from .results import (FAILED, OK, UNCHECKED, Check, KeyInfo, KeyUnavailable, StatusUnavailable,
+                      VerificationResult)
 
-OK, FAILED, UNCHECKED = "ok", "failed", "could not check"
+__all__ = ["FAILED", "OK", "UNCHECKED", "Check", "KeyInfo", "KeyUnavailable", "StatusUnavailable",
+           "VerificationResult", "Verifier"]
+
 SECURITY = "https://w3id.org/security#"
 STATUS = "https://www.w3.org/ns/credentials/status-list#"
 VC = "https://www.w3.org/TR/vc-data-model#"
 OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
 MAX_ENDORSEMENT_DEPTH = 2
-
-
-class KeyUnavailable(CredentialError):
-    """The verification method could not be retrieved (network, unknown host): not a failure."""
-
-    code = "KEY_UNAVAILABLE"
-
-
-class StatusUnavailable(CredentialError):
-    """The status list could not be retrieved: status is unknown, never 'not revoked'."""
-
-    code = "STATUS_RETRIEVAL_ERROR"
-
-
-@dataclass(frozen=True)
-class KeyInfo:
-    """A resolved verification method: its key, controller and verification relationships."""
-
-    vm_id: str
-    public_key: object
-    controller: str
-    relationships: frozenset[str]
-
-
-@dataclass
-class Check:
-    name: str
-    outcome: str
-    message: str
-    problem: str | None = None
-
-    def as_dict(self) -> dict:
-        data = {"check": self.name, "outcome": self.outcome, "message": self.message}
-        if self.problem:
-            data["problem"] = self.problem
-        return data
-
-
-@dataclass
-class VerificationResult:
-    """What was checked and how it came out; ``verified`` only when every check is ok."""
-
-    credential_id: str | None
-    issuer_id: str | None
-    types: list[str]
-    checks: list[Check] = field(default_factory=list)
-    endorsements: list[VerificationResult] = field(default_factory=list)
-
-    @property
-    def verified(self) -> bool:
-        return bool(self.checks) and all(check.outcome == OK for check in self.checks)
-
-    def add(self, name: str, outcome: str, message: str, problem: str | None = None) -> None:
-        self.checks.append(Check(name, outcome, message, problem))
-
-    def outcome(self, name: str) -> str | None:
-        outcomes = [c.outcome for c in self.checks if c.name == name]
-        for worst in (FAILED, UNCHECKED, OK):
-            if worst in outcomes:
-                return worst
-        return None
-
-    def as_dict(self) -> dict:
-        return {
-            "verified": self.verified,
-            "credentialId": self.credential_id,
-            "issuer": self.issuer_id,
-            "type": self.types,
-            "checks": [c.as_dict() for c in self.checks],
-            "endorsements": [e.as_dict() for e in self.endorsements],
-        }
-
-    def to_vcapi(self) -> dict:
-        """VC-API body: verified, names of passed checks, warnings, errors (same shape either way)."""
-        passed = sorted({c.name for c in self.checks if c.outcome == OK}
-                        - {c.name for c in self.checks if c.outcome != OK})
-        warnings = [c.as_dict() for c in self.checks if c.outcome == UNCHECKED]
-        warnings += [{"check": "endorsement", "outcome": FAILED, "message":
-                      f"embedded endorsement {e.credential_id} does not verify"}
-                     for e in self.endorsements if not e.verified]
-        errors = [c.as_dict() for c in self.checks if c.outcome == FAILED]
-        return {"verified": self.verified, "checks": passed, "warnings": warnings,
-                "errors": errors, "result": self.as_dict()}
 
 
 @dataclass

@@ -1,0 +1,56 @@
+"""Issuers and their keys: the platform issuer, Profiles, DID documents."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from .. import keystore, storage
+from ..credentials import documents, keys
+from ..credentials.errors import DocumentError
+from ..storage import Issuer
+from .platform import Platform
+
+
+def ensure_platform_issuer(session: Session, platform: Platform) -> Issuer:
+    """The platform's own issuer, created with a fresh key on first start."""
+    issuer = storage.issuer_by_slug(session, "platform")
+    if issuer is not None:
+        return issuer
+    private_key = keys.generate_private_key()
+    if platform.https:
+        did, vm_id = keys.did_web(platform.base_url), None
+        vm_id = f"{did}#key-1"
+    else:
+        did = keys.did_key(private_key.public_key())
+        vm_id = keys.did_key_vm_id(did)
+    issuer = Issuer(slug="platform", kind="platform", name=platform.name, did=did,
+                    url=platform.base_url)
+    keystore.add_key(issuer, platform.kek, vm_id, private_key)
+    session.add(issuer)
+    session.commit()
+    return issuer
+
+
+def signing_issuer(session: Session, credential: dict) -> Issuer:
+    """The issuer a credential asks for: one of ours by its id, or the platform when none."""
+    given = credential.get("issuer")
+    given_id = given.get("id") if isinstance(given, dict) else given
+    if given_id is None:
+        return storage.issuer_by_slug(session, "platform")
+    issuer = storage.issuer_by_did(session, given_id) if isinstance(given_id, str) else None
+    if issuer is None:
+        raise DocumentError(f"issuer: {given_id!r} is not an issuer of this service")
+    return issuer
+
+
+def issuer_profile(issuer: Issuer) -> dict:
+    """The issuer as an OB Profile object."""
+    return documents.profile(issuer.did, name=issuer.name, url=issuer.url,
+                             description=issuer.description)
+
+
+def did_document(issuer: Issuer) -> dict:
+    """The did:web document: every key that is still valid, for assertionMethod."""
+    live = [(k.vm_id, keys.public_key_from_multibase(k.public_multibase))
+            for k in issuer.keys if k.retired_at is None]
+    return keys.did_web_document(issuer.did, live)

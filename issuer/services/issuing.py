@@ -1,0 +1,189 @@
+"""Issue pipeline (DESIGN.md §2): complete the unsigned document → structure, JSON Schema and
+safe-mode expansion checks → allocate a status index in the same transaction → sign → store the
+exact signed JSON text → commit. Any failure rolls back, so nothing half-written stays behind.
+Revocation and status-list publication live here too: they change what was issued.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import keystore, storage
+from ..credentials import documents, proof, status
+from ..credentials.errors import ContextError, DocumentError
+from ..storage import IssuedCredential, Issuer, StatusList
+from .issuers import issuer_profile
+from .platform import Platform, now_utc
+
+VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+DI_CONTEXT_V1 = "https://w3id.org/security/data-integrity/v2"
+STATUS_CONTEXT_V1 = "https://www.w3.org/ns/credentials/status/v1"
+ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
+SUITES = ("eddsa-rdfc-2022", "Ed25519Signature2020")
+OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
+
+
+def issue(session: Session, platform: Platform, credential: dict, *, issuer: Issuer,
+          created: str | None = None, suites: tuple[str, ...] | None = None) -> IssuedCredential:
+    """Complete, check, sign and store one credential; commit, or roll back on any error."""
+    suites = suites or (SUITES if platform.legacy_proof else SUITES[:1])
+    for attempt in range(3):
+        try:
+            return _issue_once(session, platform, credential, issuer, created, suites)
+        except IntegrityError:  # two requests drew the same status index at once: draw again
+            session.rollback()
+            if attempt == 2:
+                raise
+        except BaseException:
+            session.rollback()
+            raise
+    raise AssertionError("unreachable")
+
+
+def _issue_once(session, platform, credential, issuer, created, suites) -> IssuedCredential:
+    row = IssuedCredential(id=str(uuid.uuid4()), issuer_id=issuer.id)
+    document = _complete(credential, platform, issuer, row, suites)
+    _check(document, platform)
+    _allocate_status(session, platform, issuer, document, row)
+    signed = _sign(document, platform, issuer, suites, created)
+    row.vc_id = document["id"]
+    row.kind = _kind(document)
+    row.signed_json = json.dumps(signed, indent=2, ensure_ascii=False)
+    session.add(row)
+    session.commit()
+    return row
+
+
+def _complete(credential: dict, platform: Platform, issuer: Issuer, row, suites) -> dict:
+    """Fill what the service owns: id, issuer, dates, contexts the proofs need."""
+    document = copy.deepcopy(credential)
+    contexts = document.get("@context")
+    if not isinstance(contexts, list) or not contexts or contexts[0] not in (documents.VC2_CONTEXT, VC1_CONTEXT):
+        raise DocumentError("@context: must be a list whose first item is "
+                            f"{documents.VC2_CONTEXT} (or {VC1_CONTEXT} for VC 1.1)")
+    for context in contexts:
+        if not isinstance(context, str) or not platform.canonicalizer.loader.serves(context):
+            shown = context if isinstance(context, str) else "an inline context object"
+            raise ContextError(f"@context: {shown} is not one of the pinned contexts this "
+                               "service signs with")
+    for name in ("proof", "credentialStatus"):
+        if name in document:
+            raise DocumentError(f"{name}: the service sets {name} itself; leave it out")
+    _set_issuer(document, issuer)
+    document.setdefault("id", platform.credential_url(row.id))
+    v1 = contexts[0] == VC1_CONTEXT
+    document.setdefault("issuanceDate" if v1 else "validFrom", documents.xsd_datetime(now_utc()))
+    if v1:
+        _add_context(document, DI_CONTEXT_V1)
+        _add_context(document, STATUS_CONTEXT_V1)
+    if "Ed25519Signature2020" in suites:
+        _add_context(document, ED25519_2020_CONTEXT)
+    return document
+
+
+def _set_issuer(document: dict, issuer: Issuer) -> None:
+    given = document.get("issuer")
+    if given is None:
+        document["issuer"] = issuer_profile(issuer) if OB_TYPES & _types(document) else issuer.did
+        return
+    given_id = given.get("id") if isinstance(given, dict) else given
+    if given_id != issuer.did:
+        raise DocumentError(f"issuer: {given_id!r} is not an issuer of this service "
+                            f"(this service signs as {issuer.did})")
+
+
+def _add_context(document: dict, url: str) -> None:
+    if url not in document["@context"]:
+        document["@context"].append(url)
+
+
+def _types(document: dict) -> set[str]:
+    value = document.get("type", [])
+    return {value} if isinstance(value, str) else set(value) if isinstance(value, list) else set()
+
+
+def _kind(document: dict) -> str:
+    for name in ("OpenBadgeCredential", "AchievementCredential", "EndorsementCredential",
+                 "BitstringStatusListCredential"):
+        if name in _types(document):
+            return name
+    return "VerifiableCredential"
+
+
+def _check(document: dict, platform: Platform) -> None:
+    """Refuse what would be invalid or silently unsigned, naming the property."""
+    documents.check_vc(document)
+    types = _types(document)
+    v2 = document["@context"][0] == documents.VC2_CONTEXT
+    if OB_TYPES & types:
+        documents.check_open_badge(document)
+        if v2:
+            platform.schemas.check(document, documents.ACHIEVEMENT_CREDENTIAL_SCHEMA)
+    elif "EndorsementCredential" in types:
+        documents.check_endorsement(document)
+        if v2:
+            platform.schemas.check(document, documents.ENDORSEMENT_CREDENTIAL_SCHEMA)
+    platform.canonicalizer.expand(document)
+
+
+def _allocate_status(session, platform: Platform, issuer: Issuer, document: dict, row) -> None:
+    """A random unused revocation index in the issuer's newest list (a new list when full)."""
+    listing = storage.newest_status_list(session, issuer, "revocation")
+    if listing is None or storage.allocated_count(session, listing) >= listing.size:
+        listing = StatusList(issuer_id=issuer.id, purpose="revocation", size=platform.status_list_size)
+        session.add(listing)
+        session.flush()
+    index = status.allocate_index(lambda i: storage.index_in_use(session, listing, i), listing.size)
+    row.status_list_id, row.status_index = listing.id, index
+    document["credentialStatus"] = status.status_entry(platform.status_list_url(listing.id), index)
+
+
+def _sign(document: dict, platform: Platform, issuer: Issuer, suites, created) -> dict:
+    key = keystore.active_key(issuer)
+    private_key = keystore.private_key(key, platform.kek)
+    created = created or documents.xsd_datetime(now_utc())
+    for suite in suites:
+        document = proof.add_proof(document, private_key, verification_method=key.vm_id,
+                                   canonicalizer=platform.canonicalizer, suite=suite, created=created)
+    return document
+
+
+def credential_by_vc_id(session: Session, vc_id: str) -> IssuedCredential | None:
+    return session.query(IssuedCredential).filter_by(vc_id=vc_id).one_or_none()
+
+
+def revoke(session: Session, row: IssuedCredential, reason: str) -> IssuedCredential:
+    """Revoke for good (revocation is never reverted) and invalidate the cached list."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DocumentError("reason: say why the credential is revoked")
+    if row.revoked_at is None:
+        row.revoked_at = now_utc()
+        row.revocation_reason = reason
+        listing = session.get(StatusList, row.status_list_id)
+        listing.signed_json = None
+        session.commit()
+    return row
+
+
+def status_list_json(session: Session, platform: Platform, listing: StatusList) -> str:
+    """The signed list credential, re-signed only after a revocation changed the bits."""
+    if listing.signed_json is not None:
+        return listing.signed_json
+    bits = status.StatusList(listing.size)
+    for index in storage.revoked_indexes(session, listing):
+        bits.set(index)
+    issuer = session.get(Issuer, listing.issuer_id)
+    url = platform.status_list_url(listing.id)
+    document = status.status_list_credential(url, issuer.did, bits.encode(),
+                                             valid_from=now_utc(), purpose=listing.purpose)
+    signed = _sign(document, platform, issuer, SUITES[:1], None)
+    listing.signed_json = json.dumps(signed, indent=2)
+    listing.signed_at = now_utc()
+    session.commit()
+    return listing.signed_json

@@ -1,0 +1,117 @@
+"""Verification wired to the service: our own issuers and lists from the database, anyone else's
+through the guarded fetcher (or not at all when fetching is off)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from .. import storage
+from ..credentials import keys
+from ..credentials.errors import KeyMaterialError
+from ..credentials.verify import KeyInfo, KeyUnavailable, StatusUnavailable, Verifier
+from ..fetch import FetchError, fetch_json
+from ..storage import IssuedCredential, Issuer, StatusList
+from .issuing import status_list_json
+from .platform import Platform
+
+
+def verifier(session: Session, platform: Platform, *, now: datetime | None = None,
+             fetch: bool = True) -> Verifier:
+    """A Verifier that knows our own issuers and lists, and fetches others' only if allowed."""
+    return Verifier(
+        canonicalizer=platform.canonicalizer,
+        resolve_key=lambda vm_id: resolve_key(session, platform, vm_id, fetch=fetch),
+        get_status=lambda url: get_status(session, platform, url, fetch=fetch),
+        schemas=platform.schemas,
+        now=now,
+    )
+
+
+def resolve_key(session: Session, platform: Platform, vm_id: str, *, fetch: bool) -> KeyInfo:
+    """did:key locally; our own DIDs from the database; did:web and https keys by guarded fetch."""
+    controller = vm_id.split("#", 1)[0]
+    if vm_id.startswith("did:key:"):
+        return KeyInfo(vm_id, keys.public_key_from_did_key(vm_id), controller,
+                       frozenset({"assertionMethod", "authentication"}))
+    own = storage.issuer_by_did(session, controller)
+    if own is not None:
+        return _own_key(own, vm_id)
+    if vm_id.startswith("did:web:"):
+        url = keys.did_web_url(controller)
+    elif vm_id.startswith("https://") or (vm_id.startswith("http://") and platform.fetch_policy.allow_private):
+        url = controller  # plain http only in development, where private addresses are allowed
+    elif vm_id.startswith("http://"):
+        raise KeyMaterialError(f"keys are only fetched over https; {vm_id} uses plain http")
+    else:
+        raise KeyMaterialError(f"unsupported verification method {vm_id!r} (did:key, did:web "
+                               "and https URLs are supported)")
+    if not fetch:
+        raise KeyUnavailable("fetching other issuers' keys is turned off")
+    try:
+        return _key_from_document(fetch_json(url, platform.fetch_policy), vm_id, controller)
+    except FetchError as error:
+        raise KeyUnavailable(str(error)) from None
+
+
+def _own_key(issuer: Issuer, vm_id: str) -> KeyInfo:
+    for key in issuer.keys:
+        if key.vm_id == vm_id and key.retired_at is None:
+            return KeyInfo(vm_id, keys.public_key_from_multibase(key.public_multibase), issuer.did,
+                           frozenset({"assertionMethod", "authentication"}))
+    raise KeyMaterialError(f"{vm_id} is not a valid key of {issuer.did}")
+
+
+def _key_from_document(document: dict, vm_id: str, controller: str) -> KeyInfo:
+    """Find ``vm_id`` in a controller document and the relationships that list it."""
+    methods = document.get("verificationMethod") or []
+    if document.get("publicKeyMultibase"):
+        methods = [{**document, "id": document.get("id", vm_id)}, *methods]
+    fragment = "#" + vm_id.split("#", 1)[-1]
+    for method in methods if isinstance(methods, list) else []:
+        if isinstance(method, dict) and method.get("id") in (vm_id, fragment):
+            relationships = {name for name in ("assertionMethod", "authentication")
+                             if _lists(document.get(name), vm_id, fragment)}
+            owner = method.get("controller") or document.get("id") or controller
+            return KeyInfo(vm_id, keys.public_key_from_multibase(method.get("publicKeyMultibase")),
+                           owner, frozenset(relationships))
+    raise KeyMaterialError(f"{controller} does not list the key {vm_id}")
+
+
+def _lists(relationship, vm_id: str, fragment: str) -> bool:
+    entries = relationship if isinstance(relationship, list) else []
+    return any((e.get("id") if isinstance(e, dict) else e) in (vm_id, fragment) for e in entries)
+
+
+def get_status(session: Session, platform: Platform, url: str, *, fetch: bool) -> dict:
+    """Our own lists straight from the database; other issuers' by guarded fetch."""
+    prefix = f"{platform.base_url}/credentials/status/"
+    if url.startswith(prefix):
+        tail = url[len(prefix):]
+        listing = session.get(StatusList, int(tail)) if tail.isdigit() else None
+        if listing is None:
+            raise StatusUnavailable(f"no status list at {url}")
+        return json.loads(status_list_json(session, platform, listing))
+    if not fetch:
+        raise StatusUnavailable("fetching other issuers' status lists is turned off")
+    try:
+        return fetch_json(url, platform.fetch_policy)
+    except FetchError as error:
+        raise StatusUnavailable(str(error)) from None
+
+
+def revocation_reason(session: Session, platform: Platform, document: dict) -> str | None:
+    """For our own revoked credentials, the reason the issuer gave."""
+    entry = document.get("credentialStatus") if isinstance(document, dict) else None
+    if not isinstance(entry, dict) or not str(entry.get("statusListCredential", "")).startswith(platform.base_url):
+        return None
+    list_id = urlsplit(entry["statusListCredential"]).path.rsplit("/", 1)[-1]
+    index = entry.get("statusListIndex")
+    if not (list_id.isdigit() and isinstance(index, str) and index.isdigit()):
+        return None
+    row = session.query(IssuedCredential).filter_by(status_list_id=int(list_id),
+                                                    status_index=int(index)).one_or_none()
+    return row.revocation_reason if row is not None else None
