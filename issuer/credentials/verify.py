@@ -171,6 +171,10 @@ class Verifier:
             result.add("status", FAILED, f"status list {url} is not validly signed",
                        STATUS + "STATUS_VERIFICATION_ERROR")
             return
+        if listed.issuer_id != result.issuer_id:  # else anyone could answer "not revoked"
+            result.add("status", FAILED, f"status list {url} is issued by {listed.issuer_id}, "
+                       f"not by the credential's issuer", STATUS + "STATUS_VERIFICATION_ERROR")
+            return
         try:
             set_bit = status.check_status(entry, listing)
         except CredentialError as error:

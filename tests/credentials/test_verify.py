@@ -100,6 +100,16 @@ def test_unreachable_status_list_is_never_not_revoked(canon):
     assert result.to_vcapi()["warnings"][0]["check"] == "status"
 
 
+def test_status_list_of_another_issuer_is_not_trusted(canon):
+    signer, stranger = Signer(canon), Signer(canon)
+    theirs = stranger.sign(status.status_list_credential(
+        LIST_URL, stranger.did, status.StatusList().encode(), valid_from=datetime(2026, 1, 1, tzinfo=timezone.utc)))
+    badge = signer.sign(signer.badge(status=status.status_entry(LIST_URL, 7)))
+    result = make_verifier(canon, get_status=lambda url: theirs).verify(badge)
+    assert outcomes(result)["status"] == "failed"
+    assert "not by the credential's issuer" in [c.message for c in result.checks if c.name == "status"][0]
+
+
 def test_status_list_signed_by_someone_else_fails(canon):
     signer, stranger = Signer(canon), Signer(canon)
     forged = stranger.sign(status.status_list_credential(
