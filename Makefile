@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := tests/interop/node_modules/.installed
 
-.PHONY: run test bench install
+.PHONY: run test test-postgres bench install
 
 install: $(STAMP)
 
@@ -29,3 +29,8 @@ test: $(STAMP) $(NODE_STAMP)
 
 bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python bench/sign_verify.py
+
+# The same suite on PostgreSQL: ISSUER_TEST_DATABASE_URL=postgresql+psycopg://user@host:port/db
+test-postgres: $(STAMP) $(NODE_STAMP)
+	@test -n "$$ISSUER_TEST_DATABASE_URL" || { echo "set ISSUER_TEST_DATABASE_URL (see .ci/run)"; exit 2; }
+	$(BIN)/python -m pytest

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import uuid
 
 import pytest
+from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
 from issuer import create_app
@@ -14,8 +17,37 @@ TOKEN = "test-token-0123456789"
 
 def make_app(data_dir, **config):
     settings = {"TESTING": True, "ISSUER_DATA_DIR": str(data_dir), "ISSUER_API_TOKEN": TOKEN}
+    database = _database_url()
+    if database:
+        settings["ISSUER_DATABASE_URL"] = database
     settings.update(config)
-    return create_app(settings)
+    app = create_app(settings)
+    _APPS.append(app)
+    return app
+
+
+_APPS: list = []
+
+
+@pytest.fixture(autouse=True)
+def _close_databases():
+    """Close the pooled connections of the apps a test made (PostgreSQL warns otherwise)."""
+    yield
+    while _APPS:
+        _APPS.pop().extensions["issuer.engine"].dispose()
+
+
+def _database_url() -> str | None:
+    """With ISSUER_TEST_DATABASE_URL (PostgreSQL), each app gets a schema of its own."""
+    base = os.environ.get("ISSUER_TEST_DATABASE_URL")
+    if not base:
+        return None
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    engine = create_engine(base)
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture
@@ -49,6 +81,7 @@ class LiveServer:
         self._server.shutdown()
         self._thread.join(timeout=5)
         self._server.server_close()
+        self.app.extensions["issuer.engine"].dispose()
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ def test_environment_applies_and_test_config_wins(tmp_path, monkeypatch):
 
     monkeypatch.setenv("ISSUER_NAME", "From the environment")
     monkeypatch.setenv("ISSUER_BASE_URL", "http://localhost:8080/")
-    app = make_app(tmp_path, ISSUER_NAME="From the test")
+    app = make_app(tmp_path, ISSUER_NAME="From the test", ISSUER_DATABASE_URL=None)
     assert app.config["ISSUER_NAME"] == "From the test"
     assert app.config["ISSUER_BASE_URL"] == "http://localhost:8080"  # trailing slash dropped
     assert app.config["ISSUER_DATABASE_URL"] == f"sqlite:///{tmp_path / 'issuer.sqlite3'}"

@@ -42,10 +42,15 @@ def test_private_keys_are_stored_encrypted_and_need_the_right_kek(tmp_path):
         private = keystore.private_key(record, app.extensions["issuer.platform"].kek)
         seed = private.private_bytes_raw()
         assert record.private_encrypted.startswith("v1.")
-    assert seed not in (tmp_path / "issuer.sqlite3").read_bytes()
+    stored = record.private_encrypted.encode()
+    assert seed not in stored and base64.urlsafe_b64encode(seed).rstrip(b"=") not in stored
+    database_file = tmp_path / "issuer.sqlite3"
+    if database_file.exists():  # SQLite: not anywhere in the file either
+        assert seed not in database_file.read_bytes()
     assert not (tmp_path / "kek").exists()  # the environment's KEK is used, no file is written
     other = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
-    with pytest.raises(KeyMaterialError, match="cannot decrypt"):
-        with make_app(tmp_path, ISSUER_KEK=other).app_context():
-            keystore.private_key(get_session().query(SigningKey).one(),
-                                 keystore.load_kek({"ISSUER_KEK": other}))
+    same_database = app.config["ISSUER_DATABASE_URL"]
+    with make_app(tmp_path, ISSUER_KEK=other, ISSUER_DATABASE_URL=same_database).app_context():
+        record = get_session().query(SigningKey).one()
+        with pytest.raises(KeyMaterialError, match="cannot decrypt"):
+            keystore.private_key(record, keystore.load_kek({"ISSUER_KEK": other}))

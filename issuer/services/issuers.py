@@ -11,23 +11,33 @@ from ..storage import Issuer
 from .platform import Platform
 
 
-def ensure_platform_issuer(session: Session, platform: Platform) -> Issuer:
-    """The platform's own issuer, created with a fresh key on first start."""
-    issuer = storage.issuer_by_slug(session, "platform")
-    if issuer is not None:
-        return issuer
+def new_issuer(platform: Platform, *, slug: str, kind: str, name: str, url: str,
+               path: str | None = None) -> Issuer:
+    """An issuer with a fresh key: did:web under the base URL when it is https, else did:key.
+
+    ``path`` places the did:web document (``communities/<slug>`` → ``/communities/<slug>/did.json``);
+    the caller adds the issuer to its session and commits.
+    """
     private_key = keys.generate_private_key()
     if platform.https:
-        did, vm_id = keys.did_web(platform.base_url), None
+        did = keys.did_web(platform.base_url, path)
         vm_id = f"{did}#key-1"
     else:
         did = keys.did_key(private_key.public_key())
         vm_id = keys.did_key_vm_id(did)
-    issuer = Issuer(slug="platform", kind="platform", name=platform.name, did=did,
-                    url=platform.base_url)
+    issuer = Issuer(slug=slug, kind=kind, name=name, did=did, url=url)
     keystore.add_key(issuer, platform.kek, vm_id, private_key)
-    session.add(issuer)
-    session.commit()
+    return issuer
+
+
+def ensure_platform_issuer(session: Session, platform: Platform) -> Issuer:
+    """The platform's own issuer, created with a fresh key on first start."""
+    issuer = storage.issuer_by_slug(session, "platform")
+    if issuer is None:
+        issuer = new_issuer(platform, slug="platform", kind="platform", name=platform.name,
+                            url=platform.base_url)
+        session.add(issuer)
+        session.commit()
     return issuer
 
 
@@ -45,8 +55,9 @@ def signing_issuer(session: Session, credential: dict) -> Issuer:
 
 def issuer_profile(issuer: Issuer) -> dict:
     """The issuer as an OB Profile object."""
+    image = documents.image(issuer.image_url, issuer.image_caption) if issuer.image_url else None
     return documents.profile(issuer.did, name=issuer.name, url=issuer.url,
-                             description=issuer.description)
+                             description=issuer.description, image=image)
 
 
 def did_document(issuer: Issuer) -> dict:

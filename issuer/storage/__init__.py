@@ -2,26 +2,54 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import Base, IssuedCredential, Issuer, SigningKey, StatusList
+from .people import (ROLES, Achievement, ApiToken, Community, Invitation, Membership, StoredImage,
+                     User)
 
 __all__ = ["Base", "IssuedCredential", "Issuer", "SigningKey", "StatusList", "init_app",
+           "ROLES", "Achievement", "ApiToken", "Community", "Invitation", "Membership",
+           "StoredImage", "User",
            "get_session", "issuer_by_slug", "issuer_by_did", "credential_by_uuid",
            "newest_status_list", "index_in_use", "allocated_count", "revoked_indexes"]
 
 
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+
+
 def init_app(app: Flask) -> None:
-    """Create the engine and tables, and close the request's session on teardown."""
+    """Create the engine, bring the schema to the newest migration, close sessions on teardown."""
     url = app.config["ISSUER_DATABASE_URL"]
-    engine = create_engine(url, future=True)
+    engine = create_engine(url, future=True, pool_pre_ping=True)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
-    Base.metadata.create_all(engine)
+    migrate(engine)
+    app.extensions["issuer.engine"] = engine
     app.extensions["issuer.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
+
+
+def alembic_config():
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def migrate(engine, revision: str = "head") -> None:
+    """Run the Alembic migrations up to ``revision`` on ``engine``."""
+    from alembic import command
+
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -51,6 +51,8 @@ class Issuer(Base):
     did: Mapped[str] = mapped_column(String(512), unique=True)
     url: Mapped[str | None] = mapped_column(String(512))
     description: Mapped[str | None] = mapped_column(Text)
+    image_url: Mapped[str | None] = mapped_column(String(600))
+    image_caption: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     keys: Mapped[list[SigningKey]] = relationship(back_populates="issuer", order_by="SigningKey.id")
@@ -92,11 +94,17 @@ class StatusList(Base):
 
 
 class IssuedCredential(Base):
-    """A credential we signed, kept as the exact signed JSON text and served as such forever."""
+    """A credential we signed, kept as the exact signed JSON text and served as such forever.
+
+    Badges and endorsements made through the web app also record who received them, what they
+    are about, and the recipient's consent (pending → accepted or declined) and visibility.
+    """
 
     __tablename__ = "issued_credential"
     __table_args__ = (UniqueConstraint("status_list_id", "status_index"),
-                      Index("ix_issued_credential_vc_id", "vc_id"))
+                      Index("ix_issued_credential_vc_id", "vc_id"),
+                      Index("ix_issued_credential_recipient", "recipient_user_id"),
+                      Index("ix_issued_credential_subject", "subject_ref"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     vc_id: Mapped[str] = mapped_column(String(600))
@@ -108,5 +116,14 @@ class IssuedCredential(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     revocation_reason: Mapped[str | None] = mapped_column(Text)
+    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # who acted
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))
+    achievement_id: Mapped[str | None] = mapped_column(ForeignKey("achievement.id"))
+    subject_ref: Mapped[str | None] = mapped_column(String(600))  # what an endorsement is about
+    peer_issued: Mapped[bool] = mapped_column(default=False)
+    consent: Mapped[str] = mapped_column(String(16), default="accepted")  # pending|accepted|declined
+    visibility: Mapped[str] = mapped_column(String(16), default="private")  # private|public
+    updated_at: Mapped[datetime | None] = mapped_column(default=None)
 
     issuer: Mapped[Issuer] = relationship()

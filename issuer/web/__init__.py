@@ -1,11 +1,36 @@
 """Thin web views: parse → one service or core call → render."""
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 
-from . import errors, public, vcapi
+from . import auth, errors, public, vcapi
+
+csrf = CSRFProtect()
+
+# Main navigation: (endpoint, label); an entry shows once its blueprint is registered.
+NAV = [("communities.index", "Communities"), ("verifier.verify", "Verify a credential"),
+       ("people.inbox", "My recognition")]
 
 
 def init_app(app: Flask) -> None:
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SECURE", app.config["ISSUER_BASE_URL"].startswith("https://"))
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the session bounds the token's life
+    csrf.init_app(app)
+    auth.login_manager.init_app(app)
     app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
     app.register_blueprint(vcapi.bp)
+    csrf.exempt(vcapi.bp)  # bearer-token and public JSON endpoints: no cookies, no CSRF
     errors.init_app(app)
+
+    @app.context_processor
+    def _navigation():
+        def has_endpoint(name: str) -> bool:
+            return name in app.view_functions
+
+        def nav_links():
+            return [(endpoint, label) for endpoint, label in NAV if has_endpoint(endpoint)]
+
+        return {"nav_links": nav_links, "has_endpoint": has_endpoint}

@@ -1,0 +1,81 @@
+"""Accounts: sign up (each person gets a profile URL and an issuer identity), log in."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..credentials.errors import DocumentError
+from ..storage import User
+from .issuers import new_issuer
+from .platform import Platform
+
+HANDLE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
+RESERVED_HANDLES = {"admin", "api", "login", "logout", "signup", "new", "me", "settings"}
+MIN_PASSWORD = 10
+
+
+class FieldError(DocumentError):
+    """Bad input for one form field; ``field`` names it so forms can show it in place."""
+
+    code = "INVALID_FIELD"
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.detail = message
+
+
+def profile_url(platform: Platform, handle: str) -> str:
+    return f"{platform.base_url}/people/{handle}"
+
+
+def create_user(session: Session, platform: Platform, *, handle: str, email: str,
+                display_name: str, password: str) -> User:
+    """A new account with its own issuer identity and key; commits."""
+    handle, email, display_name = handle.strip().lower(), email.strip().lower(), display_name.strip()
+    if not HANDLE.fullmatch(handle) or handle in RESERVED_HANDLES:
+        raise FieldError("handle", "use 1–40 lower-case letters, digits or hyphens")
+    if "@" not in email or len(email) > 254:
+        raise FieldError("email", "enter an email address")
+    if not display_name or len(display_name) > 120:
+        raise FieldError("display_name", "enter a name of at most 120 characters")
+    if len(password) < MIN_PASSWORD:
+        raise FieldError("password", f"use at least {MIN_PASSWORD} characters")
+    if session.scalar(select(User.id).where(User.handle == handle)):
+        raise FieldError("handle", "this handle is taken")
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)):
+        raise FieldError("email", "an account with this email exists")
+    issuer = new_issuer(platform, slug=f"person:{handle}", kind="person", name=display_name,
+                        url=profile_url(platform, handle), path=f"people/{handle}")
+    user = User(handle=handle, email=email, display_name=display_name, issuer=issuer,
+                password_hash=generate_password_hash(password))
+    session.add(user)
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The user with this email and password, or None (same answer for either mistake)."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        check_password_hash(_dummy_hash(), password)  # similar time whether or not the email exists
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash("not a password of anyone")
+
+
+def user_by_handle(session: Session, handle: str) -> User | None:
+    return session.scalar(select(User).where(User.handle == handle.lower()))
