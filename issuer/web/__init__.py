@@ -3,7 +3,7 @@
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from . import auth, errors, public, vcapi
+from . import achievements, api, auth, communities, errors, people, public, settings, vcapi, verifier
 
 csrf = CSRFProtect()
 
@@ -19,10 +19,11 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the session bounds the token's life
     csrf.init_app(app)
     auth.login_manager.init_app(app)
-    app.register_blueprint(public.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(vcapi.bp)
+    for blueprint in (public.bp, auth.bp, settings.bp, communities.bp, achievements.bp, people.bp,
+                      verifier.bp, vcapi.bp, api.bp):
+        app.register_blueprint(blueprint)
     csrf.exempt(vcapi.bp)  # bearer-token and public JSON endpoints: no cookies, no CSRF
+    csrf.exempt(api.bp)
     errors.init_app(app)
 
     @app.context_processor

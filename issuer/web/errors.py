@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+
+from ..services.roles import Forbidden
 
 from ..credentials.errors import CanonicalizationError, ContextError, CredentialError, WorkLimitExceeded
 
@@ -29,6 +31,15 @@ def problem(status: int, title: str, detail: str, kind: str):
     return response
 
 
+def wants_html() -> bool:
+    """Browsers get pages; API paths and JSON clients get problem documents."""
+    if request.path.startswith(("/api/", "/presentations")) or request.path == "/credentials/issue":
+        return False
+    best = request.accept_mimetypes.best_match(["text/html", "application/json",
+                                                "application/problem+json"])
+    return best == "text/html"
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(BadRequest)
     def _bad_request(error: BadRequest):
@@ -44,11 +55,18 @@ def init_app(app: Flask) -> None:
             return problem(422, "Invalid JSON-LD", str(error), "invalid-json-ld")
         return problem(422, "Invalid credential", str(error), error.code.lower().replace("_", "-"))
 
+    @app.errorhandler(Forbidden)
+    def _forbidden(error: Forbidden):
+        if wants_html():
+            return render_template("error.html", status=403, title="Not allowed",
+                                   detail=str(error)), 403
+        return problem(403, "Forbidden", str(error), "forbidden")
+
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
-        if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "text/html" \
-                and not request.path.startswith(("/credentials", "/presentations", "/api")):
-            return error
+        if wants_html():
+            return render_template("error.html", status=error.code, title=error.name,
+                                   detail=error.description), error.code
         detail = error.description or error.name
         if error.code == 413:
             limit = app.config["ISSUER_MAX_BODY_BYTES"]

@@ -1,0 +1,5 @@
+"""Achievements: web pages and JSON API endpoints (filled in by its own change)."""
+
+from flask import Blueprint
+
+bp = Blueprint("achievements", __name__)

@@ -1,0 +1,101 @@
+"""JSON API under /api/v1: per-user bearer tokens, RFC 9457 problems, an OpenAPI document.
+
+Each area of the app adds its endpoints to ``bp`` from its own module (see web/__init__.py) and
+describes them in ``issuer/openapi/<area>.json`` ({"paths": …, "components": …}); the fragments
+are merged into /api/v1/openapi.json.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from .. import storage
+from ..services import tokens
+from ..services.people import FieldError
+from ..services.roles import Forbidden
+from .errors import BadRequest, problem
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+OPENAPI_DIR = Path(__file__).resolve().parents[1] / "openapi"
+
+
+def require_token(view):
+    """Resolve 'Authorization: Bearer <token>' to a user in g.api_user, or answer 401."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise BadRequest("send your API token as 'Authorization: Bearer <token>' (create one "
+                             "under Settings → API tokens)", status=401, kind="unauthorized")
+        user = tokens.user_for_token(storage.get_session(), token.strip())
+        if user is None:
+            raise BadRequest("the API token is not valid or was revoked", status=401,
+                             kind="unauthorized")
+        g.api_user = user
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.errorhandler(FieldError)
+def _field_error(error: FieldError):
+    response = problem(422, "Invalid field", error.detail, "invalid-field")
+    body = response.get_json()
+    body["field"] = error.field
+    response.set_data(json.dumps(body))
+    return response
+
+
+@bp.errorhandler(Forbidden)
+def _forbidden(error: Forbidden):
+    return problem(403, "Forbidden", str(error), "forbidden")
+
+
+@bp.get("/me")
+@require_token
+def me():
+    user = g.api_user
+    return jsonify({"handle": user.handle, "displayName": user.display_name, "did": user.issuer.did,
+                    "profile": user.issuer.url})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+def openapi_document() -> dict:
+    """The API description: the base document plus every area's fragment."""
+    document = {
+        "openapi": "3.1.0",
+        "info": {"title": f"{current_app.config['ISSUER_NAME']} API", "version": "1",
+                 "description": "Communities, achievements, badges and endorsements as JSON. "
+                                "Errors are RFC 9457 problem documents."},
+        "servers": [{"url": current_app.config["ISSUER_BASE_URL"] + "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": {"/me": {"get": {"summary": "The account the token belongs to",
+                                  "responses": {"200": {"description": "the account"},
+                                                "401": {"$ref": "#/components/responses/Problem"}}}}},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": {"Problem": {"description": "RFC 9457 problem",
+                                      "content": {"application/problem+json": {
+                                          "schema": {"$ref": "#/components/schemas/Problem"}}}}},
+            "schemas": {"Problem": {"type": "object", "required": ["type", "title", "status"],
+                                    "properties": {"type": {"type": "string"},
+                                                   "title": {"type": "string"},
+                                                   "status": {"type": "integer"},
+                                                   "detail": {"type": "string"},
+                                                   "field": {"type": "string"}}}}},
+    }
+    for fragment in sorted(OPENAPI_DIR.glob("*.json")):
+        part = json.loads(fragment.read_text())
+        document["paths"].update(part.get("paths", {}))
+        for section, entries in part.get("components", {}).items():
+            document["components"].setdefault(section, {}).update(entries)
+    return document

@@ -1,0 +1,5 @@
+"""Communities: web pages and JSON API endpoints (filled in by its own change)."""
+
+from flask import Blueprint
+
+bp = Blueprint("communities", __name__)

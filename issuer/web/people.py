@@ -1,0 +1,5 @@
+"""People: web pages and JSON API endpoints (filled in by its own change)."""
+
+from flask import Blueprint
+
+bp = Blueprint("people", __name__)
