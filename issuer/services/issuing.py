@@ -29,12 +29,18 @@ OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
 
 
 def issue(session: Session, platform: Platform, credential: dict, *, issuer: Issuer,
-          created: str | None = None, suites: tuple[str, ...] | None = None) -> IssuedCredential:
-    """Complete, check, sign and store one credential; commit, or roll back on any error."""
+          created: str | None = None, suites: tuple[str, ...] | None = None,
+          record: dict | None = None, row_id: str | None = None) -> IssuedCredential:
+    """Complete, check, sign and store one credential; commit, or roll back on any error.
+
+    ``record`` sets further columns of the stored row (recipient, community, consent…) in the
+    same transaction; ``row_id`` fixes the row's uuid (and so the default credential URL).
+    """
     suites = suites or (SUITES if platform.legacy_proof else SUITES[:1])
     for attempt in range(3):
         try:
-            return _issue_once(session, platform, credential, issuer, created, suites)
+            return _issue_once(session, platform, credential, issuer, created, suites,
+                               record or {}, row_id)
         except IntegrityError:  # two requests drew the same status index at once: draw again
             session.rollback()
             if attempt == 2:
@@ -45,8 +51,9 @@ def issue(session: Session, platform: Platform, credential: dict, *, issuer: Iss
     raise AssertionError("unreachable")
 
 
-def _issue_once(session, platform, credential, issuer, created, suites) -> IssuedCredential:
-    row = IssuedCredential(id=str(uuid.uuid4()), issuer_id=issuer.id)
+def _issue_once(session, platform, credential, issuer, created, suites, record,
+                row_id) -> IssuedCredential:
+    row = IssuedCredential(id=row_id or str(uuid.uuid4()), issuer_id=issuer.id, **record)
     document = _complete(credential, platform, issuer, row, suites)
     _check(document, platform)
     _allocate_status(session, platform, issuer, document, row)
