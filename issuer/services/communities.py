@@ -1,0 +1,241 @@
+"""Communities of practice: create and edit them, join, leave, approve requests, manage roles.
+
+Every unit of work commits once or rolls back entirely. Role checks go through roles.py; the
+last leader of a community can neither leave, be removed nor be demoted, so a community always
+has someone who can manage it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from .. import images
+from ..credentials.vocab import OB_CONTEXTS
+from ..storage import ROLES, Community, Membership, User
+from .issuers import issuer_profile, new_issuer
+from .people import FieldError
+from .platform import Platform
+from .roles import require_leader
+
+SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?")
+RESERVED_SLUGS = {"new", "api", "join", "images"}
+LIMITS = {"alt": images.MAX_ALT, "name": 120, "domain": 2000, "purpose": 4000, "practice": 4000}
+
+
+def commit(session: Session) -> None:
+    """Commit the unit of work, or leave nothing half-written."""
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def slugify(name: str) -> str:
+    """A URL slug from a name: ASCII lower-case letters, digits and single hyphens."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:50].strip("-")
+
+
+def community_by_slug(session: Session, slug: str) -> Community | None:
+    return session.scalar(select(Community).where(Community.slug == slug.lower()))
+
+
+def all_communities(session: Session) -> list[tuple[Community, int]]:
+    """Every community with its number of active members, by name."""
+    counts = (select(Membership.community_id, func.count().label("n"))
+              .where(Membership.status == "active").group_by(Membership.community_id).subquery())
+    rows = session.execute(select(Community, func.coalesce(counts.c.n, 0))
+                           .outerjoin(counts, counts.c.community_id == Community.id)
+                           .order_by(func.lower(Community.name)))
+    return [(community, count) for community, count in rows]
+
+
+def _members(session: Session, community: Community, status: str) -> list[Membership]:
+    found = session.scalars(select(Membership).options(selectinload(Membership.user))
+                            .where(Membership.community_id == community.id, Membership.status == status))
+    return sorted(found, key=lambda m: (ROLES.index(m.role) if m.role in ROLES else len(ROLES),
+                                        m.user.display_name.lower()))
+
+
+def active_members(session: Session, community: Community) -> list[Membership]:
+    """Active memberships with their users loaded, by role then name."""
+    return _members(session, community, "active")
+
+
+def pending_requests(session: Session, community: Community) -> list[Membership]:
+    return _members(session, community, "pending")
+
+
+def membership_of(session: Session, community: Community, handle: str) -> Membership | None:
+    """The membership (any status) of the person with this handle, or None."""
+    return session.scalar(select(Membership).join(User).where(
+        Membership.community_id == community.id, User.handle == handle.lower()))
+
+
+def community_profile(community: Community) -> dict:
+    """The community's OB Profile as a JSON-LD document of its own."""
+    return {"@context": list(OB_CONTEXTS), **issuer_profile(community.issuer)}
+
+
+def _text(fields: dict, name: str, *, required: bool = True) -> str | None:
+    value = (fields.get(name) or "").strip()
+    if not value:
+        if required:
+            raise FieldError(name, f"enter the {name} of the community")
+        return None
+    if len(value) > LIMITS[name]:
+        raise FieldError(name, f"use at most {LIMITS[name]} characters")
+    return value
+
+
+def _free_slug(session: Session, wanted: str | None, name: str) -> str:
+    """The requested slug if valid and free; a derived one (numbered if taken) when none is given."""
+    if wanted and wanted.strip():
+        slug = wanted.strip().lower()
+        if not SLUG.fullmatch(slug) or slug in RESERVED_SLUGS:
+            raise FieldError("slug", "use up to 50 lower-case letters, digits or hyphens")
+        if community_by_slug(session, slug):
+            raise FieldError("slug", "a community with this address exists; choose another")
+        return slug
+    base = slugify(name) or "community"
+    slug, n = base, 1
+    while slug in RESERVED_SLUGS or community_by_slug(session, slug):
+        n += 1
+        slug = f"{base[:46]}-{n}"
+    return slug
+
+
+def _apply(session: Session, platform: Platform, community: Community, fields: dict) -> None:
+    """Copy the checked fields onto the community and its issuer profile (image included)."""
+    community.name = _text(fields, "name")
+    community.domain, community.purpose = _text(fields, "domain"), _text(fields, "purpose")
+    community.practice = _text(fields, "practice", required=False)
+    community.open_membership = bool(fields.get("open_membership", community.open_membership))
+    community.allow_peer_badges = bool(fields.get("allow_peer_badges", community.allow_peer_badges))
+    if fields.get("image"):
+        community.image = images.store_image(session, fields["image"], fields.get("image_filename") or "",
+                                             fields.get("image_alt") or "")
+    elif community.image is not None and (fields.get("image_alt") or "").strip():
+        community.image.alt = _text({"alt": fields["image_alt"]}, "alt")
+    issuer = community.issuer
+    issuer.name, issuer.description = community.name, community.purpose
+    if community.image is not None:
+        issuer.image_url = images.image_url(platform, community.image)
+        issuer.image_caption = community.image.alt
+
+
+def create_community(session: Session, platform: Platform, user: User, **fields) -> Community:
+    """A community, its issuer (own key and DID) and its creator as leader, in one transaction.
+
+    Fields: name, slug (optional), domain, purpose, practice, open_membership, allow_peer_badges,
+    image (bytes), image_filename, image_alt.
+    """
+    name = _text(fields, "name")
+    slug = _free_slug(session, fields.get("slug"), name)
+    url = f"{platform.base_url}/communities/{slug}"
+    issuer = new_issuer(platform, slug=f"community:{slug}", kind="community", name=name, url=url,
+                        path=f"communities/{slug}")
+    community = Community(slug=slug, issuer=issuer, created_by=user.id,
+                          open_membership=True, allow_peer_badges=False)
+    try:
+        _apply(session, platform, community, fields)
+        session.add(community)
+        session.add(Membership(community=community, user_id=user.id, role="leader", status="active"))
+        commit(session)
+    except BaseException:
+        session.rollback()
+        raise
+    return community
+
+
+def update_community(session: Session, platform: Platform, user: User, community: Community,
+                     **fields) -> Community:
+    """Leaders edit what the community is about, its image and its membership rules."""
+    require_leader(session, community, user)
+    try:
+        _apply(session, platform, community, fields)
+        commit(session)
+    except BaseException:
+        session.rollback()
+        raise
+    return community
+
+
+def join(session: Session, community: Community, user: User) -> Membership:
+    """Join an open community, or ask to join a closed one; an existing membership is kept."""
+    found = membership_of(session, community, user.handle)
+    if found is not None:
+        return found
+    found = Membership(community_id=community.id, user_id=user.id, role="member",
+                       status="active" if community.open_membership else "pending")
+    session.add(found)
+    try:
+        commit(session)
+    except IntegrityError:  # the same person joined in a concurrent request
+        return membership_of(session, community, user.handle)
+    return found
+
+
+def _leader_count(session: Session, community: Community) -> int:
+    return session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.community_id == community.id, Membership.role == "leader",
+        Membership.status == "active")) or 0
+
+
+def _keep_a_leader(session: Session, member: Membership, field: str) -> None:
+    if member.role == "leader" and member.status == "active" and _leader_count(session, member.community) <= 1:
+        raise FieldError(field, f"{member.user.display_name} is the last leader of "
+                                f"{member.community.name}; make someone else leader first")
+
+
+def leave(session: Session, community: Community, user: User) -> None:
+    """Leave a community (or withdraw a request to join it)."""
+    found = membership_of(session, community, user.handle)
+    if found is None:
+        raise FieldError("membership", f"you are not a member of {community.name}")
+    _keep_a_leader(session, found, "membership")
+    session.delete(found)
+    commit(session)
+
+
+def approve(session: Session, leader: User, member: Membership) -> Membership:
+    """A leader accepts a request to join."""
+    require_leader(session, member.community, leader)
+    member.status = "active"
+    commit(session)
+    return member
+
+
+def decline(session: Session, leader: User, member: Membership) -> None:
+    """A leader turns down a request to join; active members are removed with remove_member."""
+    require_leader(session, member.community, leader)
+    if member.status != "pending":
+        raise FieldError("membership", f"{member.user.display_name} has no pending request")
+    session.delete(member)
+    commit(session)
+
+
+def set_role(session: Session, leader: User, member: Membership, role: str) -> Membership:
+    """A leader gives a member another role; the last leader keeps theirs."""
+    require_leader(session, member.community, leader)
+    if role not in ROLES:
+        raise FieldError("role", f"choose one of: {', '.join(ROLES)}")
+    if role != "leader":
+        _keep_a_leader(session, member, "role")
+    member.role = role
+    commit(session)
+    return member
+
+
+def remove_member(session: Session, leader: User, member: Membership) -> None:
+    """A leader removes someone from the community; never its last leader."""
+    require_leader(session, member.community, leader)
+    _keep_a_leader(session, member, "membership")
+    session.delete(member)
+    commit(session)

@@ -1,0 +1,174 @@
+"""Communities in the JSON API (/api/v1/communities…): the same actions as the pages, with tokens."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import abort, g, jsonify, url_for
+
+from .. import storage
+from ..services import communities as service
+from ..services import invitations
+from ..services.roles import LEADER_ROLES, active_role
+from ..storage import Community, Membership
+from . import api
+from .body import json_body, member
+from .communities import community_or_404, member_or_404, platform
+from .errors import BadRequest
+
+TEXT_FIELDS = {"name": "name", "slug": "slug", "domain": "domain", "purpose": "purpose",
+               "practice": "practice"}
+FLAGS = {"openMembership": "open_membership", "allowPeerBadges": "allow_peer_badges"}
+
+
+def community_json(community: Community, members: int | None = None) -> dict:
+    found = {"slug": community.slug, "name": community.name, "domain": community.domain,
+             "purpose": community.purpose, "practice": community.practice,
+             "openMembership": community.open_membership, "allowPeerBadges": community.allow_peer_badges,
+             "did": community.issuer.did, "url": community.issuer.url,
+             "image": community.issuer.image_url, "imageAlt": community.issuer.image_caption}
+    return found if members is None else {**found, "members": members}
+
+
+def membership_json(found: Membership) -> dict:
+    return {"handle": found.user.handle, "displayName": found.user.display_name, "role": found.role,
+            "status": found.status, "since": found.created_at.isoformat()}
+
+
+def integer(body: dict, name: str, default: int) -> int:
+    """An optional whole-number member of the body (true/false are not numbers)."""
+    value = body.get(name, default)
+    if type(value) is not int:
+        raise BadRequest(f"{name}: must be a whole number", kind="wrong-type")
+    return value
+
+
+def fields_from(body: dict) -> dict:
+    """The body's community fields as keyword arguments of create/update_community."""
+    fields = {key: member(body, name, str, required=False) for name, key in TEXT_FIELDS.items()
+              if name in body}
+    fields.update({key: member(body, name, bool) for name, key in FLAGS.items() if name in body})
+    upload = member(body, "image", dict, required=False)
+    if upload is not None:
+        try:
+            fields["image"] = base64.b64decode(member(upload, "data", str), validate=True)
+        except (binascii.Error, ValueError):
+            raise BadRequest("image.data: must be base64", kind="wrong-type") from None
+        fields["image_filename"] = member(upload, "filename", str, required=False) or ""
+        fields["image_alt"] = member(upload, "alt", str, required=False) or ""
+    return fields
+
+
+@api.bp.get("/communities")
+@api.require_token
+def api_communities():
+    return jsonify([community_json(c, n) for c, n in service.all_communities(storage.get_session())])
+
+
+@api.bp.post("/communities")
+@api.require_token
+def api_create_community():
+    created = service.create_community(storage.get_session(), platform(), g.api_user,
+                                       **fields_from(json_body()))
+    response = jsonify(community_json(created, 1))
+    response.headers["Location"] = url_for("api.api_community", slug=created.slug)
+    return response, 201
+
+
+@api.bp.get("/communities/<slug>")
+@api.require_token
+def api_community(slug: str):
+    community = community_or_404(slug)
+    members = len(service.active_members(storage.get_session(), community))
+    return jsonify({**community_json(community, members), "profile": service.community_profile(community)})
+
+
+@api.bp.patch("/communities/<slug>")
+@api.require_token
+def api_update_community(slug: str):
+    community = community_or_404(slug)
+    current = {"name": community.name, "domain": community.domain, "purpose": community.purpose,
+               "practice": community.practice}
+    service.update_community(storage.get_session(), platform(), g.api_user, community,
+                             **{**current, **fields_from(json_body())})
+    return jsonify(community_json(community))
+
+
+@api.bp.post("/communities/<slug>/join")
+@api.require_token
+def api_join(slug: str):
+    return jsonify(membership_json(service.join(storage.get_session(), community_or_404(slug), g.api_user)))
+
+
+@api.bp.post("/communities/<slug>/leave")
+@api.require_token
+def api_leave(slug: str):
+    service.leave(storage.get_session(), community_or_404(slug), g.api_user)
+    return "", 204
+
+
+@api.bp.get("/communities/<slug>/members")
+@api.require_token
+def api_members(slug: str):
+    """Active members for everyone; leaders also see pending requests."""
+    session, community = storage.get_session(), community_or_404(slug)
+    found = service.active_members(session, community)
+    if active_role(session, community, g.api_user) in LEADER_ROLES:
+        found += service.pending_requests(session, community)
+    return jsonify([membership_json(m) for m in found])
+
+
+@api.bp.post("/communities/<slug>/members/<handle>/approve")
+@api.require_token
+def api_approve(slug: str, handle: str):
+    found = member_or_404(community_or_404(slug), handle)
+    return jsonify(membership_json(service.approve(storage.get_session(), g.api_user, found)))
+
+
+@api.bp.post("/communities/<slug>/members/<handle>/decline")
+@api.require_token
+def api_decline(slug: str, handle: str):
+    service.decline(storage.get_session(), g.api_user, member_or_404(community_or_404(slug), handle))
+    return "", 204
+
+
+@api.bp.patch("/communities/<slug>/members/<handle>")
+@api.require_token
+def api_set_role(slug: str, handle: str):
+    found = member_or_404(community_or_404(slug), handle)
+    role = member(json_body(), "role", str)
+    return jsonify(membership_json(service.set_role(storage.get_session(), g.api_user, found, role)))
+
+
+@api.bp.delete("/communities/<slug>/members/<handle>")
+@api.require_token
+def api_remove(slug: str, handle: str):
+    service.remove_member(storage.get_session(), g.api_user, member_or_404(community_or_404(slug), handle))
+    return "", 204
+
+
+@api.bp.post("/communities/<slug>/invitations")
+@api.require_token
+def api_invite(slug: str):
+    body = json_body()
+    invitation, url = invitations.create_invitation(
+        storage.get_session(), platform(), community_or_404(slug), g.api_user,
+        role=member(body, "role", str, required=False) or "member",
+        days=integer(body, "days", 14), uses=integer(body, "uses", 1))
+    return jsonify({"url": url, "role": invitation.role, "expiresAt": invitation.expires_at.isoformat(),
+                    "usesLeft": invitation.uses_left}), 201
+
+
+@api.bp.post("/invitations/<token>/accept")
+@api.require_token
+def api_accept_invitation(token: str):
+    session = storage.get_session()
+    invitation = invitations.invitation_by_token(session, token)
+    if invitation is None:
+        abort(404, description="this invitation is not known")
+    try:
+        joined = invitations.accept_invitation(session, invitation, g.api_user)
+    except invitations.InvitationRefused as error:
+        raise BadRequest(str(error), status=410, kind="invitation-refused") from None
+    return jsonify({**membership_json(joined), "community": invitation.community.slug})
