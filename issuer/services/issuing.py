@@ -160,6 +160,32 @@ def _sign(document: dict, platform: Platform, issuer: Issuer, suites, created) -
     return document
 
 
+def reissue(session: Session, platform: Platform, row: IssuedCredential, document: dict,
+            record: dict | None = None) -> IssuedCredential:
+    """Re-sign a changed version of an issued credential in place (DESIGN §2, OB equality).
+
+    It keeps the credential's id, contexts, status entry and awardedDate; ``document`` brings the
+    new content and validFrom. ``record`` updates further columns; commits or rolls back.
+    """
+    before = json.loads(row.signed_json)
+    document = {**document, "id": row.vc_id, "@context": before["@context"],
+                "credentialStatus": before["credentialStatus"],
+                "awardedDate": before.get("awardedDate", before.get("validFrom"))}
+    suites = SUITES if platform.legacy_proof else SUITES[:1]
+    try:
+        _check(document, platform)
+        signed = _sign(document, platform, row.issuer, suites, None)
+        row.signed_json = json.dumps(signed, indent=2, ensure_ascii=False)
+        row.updated_at = now_utc()
+        for name, value in (record or {}).items():
+            setattr(row, name, value)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return row
+
+
 def credential_by_vc_id(session: Session, vc_id: str) -> IssuedCredential | None:
     return session.query(IssuedCredential).filter_by(vc_id=vc_id).one_or_none()
 

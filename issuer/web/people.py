@@ -1,5 +1,106 @@
-"""People: web pages and JSON API endpoints (filled in by its own change)."""
+"""People: public profile pages (HTML or OB Profile JSON), did:web documents, and the consent inbox.
 
-from flask import Blueprint
+Endorsement forms live in people_endorse.py and the JSON API in people_api.py; both add their
+routes to this blueprint or to api.bp when this module is imported.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from .. import services, storage
+from ..markdown import render_markdown
+from ..services import recognition
+from ..services.people import FieldError, user_by_handle
+from ..storage import User
 
 bp = Blueprint("people", __name__)
+PROFILE_TYPES = ["text/html", "application/ld+json", "application/json"]
+ACTIONS = {"accept": (recognition.set_consent, "accepted", "Accepted. It is private until you make it public."),
+           "decline": (recognition.set_consent, "declined", "Declined. You can still accept it later."),
+           "public": (recognition.set_visibility, "public", "It now shows on your public profile."),
+           "private": (recognition.set_visibility, "private", "It no longer shows on your profile.")}
+
+
+def platform() -> services.Platform:
+    return current_app.extensions["issuer.platform"]
+
+
+def person_or_404(handle: str) -> User:
+    """The account with this handle, or a 404."""
+    user = user_by_handle(storage.get_session(), handle) if len(handle) <= 40 else None
+    if user is None:
+        abort(404, description=f"there is no one called @{handle} here")
+    return user
+
+
+def or_404(function, *args):
+    """Call a service; its NotFound (unknown, or someone else's) becomes a 404."""
+    try:
+        return function(*args)
+    except recognition.NotFound as error:
+        abort(404, description=str(error))
+
+
+@bp.app_template_filter("markdown")
+def _markdown(text: str | None):
+    return render_markdown(text)
+
+
+@bp.get("/people/<handle>")
+def profile(handle: str):
+    user = person_or_404(handle)
+    session = storage.get_session()
+    best = request.accept_mimetypes.best_match(PROFILE_TYPES) or "text/html"
+    if best != "text/html":
+        text = json.dumps(recognition.profile_document(session, user), indent=2, ensure_ascii=False)
+        response = Response(text, mimetype=best)
+    else:
+        response = Response(render_template("people/profile.html", person=user,
+                                            groups=recognition.public_groups(session, user)))
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.get("/people/<handle>/did.json")
+def did_document(handle: str):
+    user = person_or_404(handle)
+    if not user.issuer.did.startswith("did:web:"):
+        abort(404, description=f"@{user.handle}'s DID is {user.issuer.did}, which needs no DID "
+                               "document: did:web is used only with an https base URL")
+    return Response(json.dumps(services.did_document(user.issuer), indent=2),
+                    mimetype="application/did+json" if "did+json" in request.headers.get("Accept", "")
+                    else "application/json")
+
+
+@bp.get("/me/recognition")
+@login_required
+def inbox():
+    session = storage.get_session()
+    items = recognition.incoming(session, current_user)
+    return render_template(
+        "people/inbox.html", pending=[i for i in items if i.row.consent == "pending"],
+        accepted=[i for i in items if i.row.consent == "accepted"],
+        declined=[i for i in items if i.row.consent == "declined"],
+        given=recognition.given(session, current_user))
+
+
+@bp.post("/me/recognition/<uuid>/<action>")
+@login_required
+def decide(uuid: str, action: str):
+    if action not in ACTIONS:
+        abort(404)
+    change, value, message = ACTIONS[action]
+    try:
+        or_404(change, storage.get_session(), current_user, uuid, value)
+    except FieldError as error:
+        flash(error.detail[:1].upper() + error.detail[1:] + ".", "error")
+    else:
+        flash(message)
+    return redirect(url_for("people.inbox"))
+
+
+from . import people_api, people_endorse  # noqa: E402,F401  (they add routes to bp and api.bp)

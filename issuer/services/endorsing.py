@@ -1,0 +1,181 @@
+"""Peer endorsements: a person, a credential or an achievement, signed with the endorser's own key.
+
+One endorsement per endorser and subject: endorsing again edits it — the same credential ``id``
+and ``awardedDate`` and status entry, a new ``validFrom``, signed again. The structured points of
+the form become Markdown in ``endorsementComment``, so any verifier and wallet keeps them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..credentials import documents
+from ..storage import Achievement, IssuedCredential, User
+from . import issuing
+from .issuers import issuer_profile
+from .people import FieldError
+from .platform import Platform, now_utc
+from .recognition import RATE_LIMIT_PER_HOUR, NotFound, item, new_in_last_hour
+from .roles import Forbidden
+from .showing import can_see
+
+BADGE_KINDS = ("OpenBadgeCredential", "AchievementCredential")
+LIMITS = {"comment": 2000, "how_known": 500, "observed": 1000, "link": 600}
+MARKERS = (("link", "**Contribution:** "), ("observed", "**What I observed:** "),
+           ("how_known", "**How I know them:** "))  # parsed from the end, so in reverse order
+
+
+class RateLimited(FieldError):
+    """Too many new endorsements in the last hour."""
+
+    code = "RATE_LIMITED"
+
+
+@dataclass(frozen=True)
+class Points:
+    """What the endorser says: a comment and optional structured points."""
+
+    comment: str
+    how_known: str = ""
+    observed: str = ""
+    link: str = ""
+
+    def to_markdown(self) -> str:
+        """The comment paragraph, then one bold-labelled paragraph per point given."""
+        parts = [self.comment]
+        for name, marker in reversed(MARKERS):
+            value = getattr(self, name)
+            if value:
+                parts.append(marker + (f"<{value}>" if name == "link" else value))
+        return "\n\n".join(parts)
+
+
+def points(comment: str | None, how_known: str | None = None, observed: str | None = None,
+           link: str | None = None) -> Points:
+    """Checked points: a comment is required, the rest is optional; the link must be http(s)."""
+    comment = (comment or "").replace("\r\n", "\n").strip()
+    how_known, observed = " ".join((how_known or "").split()), " ".join((observed or "").split())
+    link = (link or "").strip()
+    if not comment:
+        raise FieldError("comment", "say in a few words what you recognise")
+    for name, value in (("comment", comment), ("how_known", how_known), ("observed", observed),
+                        ("link", link)):
+        if len(value) > LIMITS[name]:
+            raise FieldError(name, f"write at most {LIMITS[name]} characters")
+    parts = urlsplit(link)
+    if link and (parts.scheme not in ("http", "https") or not parts.netloc
+                 or any(c.isspace() or c in "<>" for c in link)):
+        raise FieldError("link", "give an http(s) link to the contribution, or leave it empty")
+    return Points(comment, how_known, observed, link)
+
+
+def parse_points(markdown: str | None) -> Points:
+    """The points back from an endorsementComment this service wrote (to prefill an edit)."""
+    text, found = markdown or "", {}
+    for name, marker in MARKERS:
+        head, separator, tail = text.rpartition("\n\n" + marker)
+        if separator:
+            found[name], text = tail.strip(), head
+    found["link"] = found.get("link", "").strip("<>")
+    return Points(comment=text.strip(), **found)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What is endorsed: its id as signed, a name for the credential, and who receives it."""
+
+    id: str
+    title: str
+    recipient_user_id: int | None
+    community_id: int | None
+    public: bool  # achievements are public things: no one's consent is needed
+
+
+def person_subject(endorser: User, person: User) -> Subject:
+    """A person, by their Profile id (their DID)."""
+    if person.id == endorser.id:
+        raise Forbidden("you cannot endorse yourself")
+    return Subject(person.issuer.did, person.display_name, person.id, None, False)
+
+
+def credential_subject(session: Session, endorser: User, row_uuid: str) -> Subject:
+    """A badge, by its credential id as signed; never one you received or issued yourself."""
+    row = session.get(IssuedCredential, row_uuid) if len(row_uuid) <= 36 else None
+    if row is None or row.kind not in BADGE_KINDS or not can_see(row, endorser):
+        raise NotFound(f"no badge {row_uuid} that you can see")
+    if endorser.id in (row.recipient_user_id, row.author_user_id) or row.issuer_id == endorser.issuer_id:
+        raise Forbidden("you cannot endorse a badge you received or gave yourself")
+    if row.revoked_at is not None:
+        raise Forbidden("this badge was revoked, so it cannot be endorsed")
+    return Subject(row.vc_id, item(session, row).name, row.recipient_user_id, row.community_id, False)
+
+
+def achievement_subject(platform: Platform, achievement: Achievement) -> Subject:
+    """An achievement (badge class), by its public URL."""
+    return Subject(f"{platform.base_url}/achievements/{achievement.id}", achievement.name, None,
+                   achievement.community_id, True)
+
+
+def existing(session: Session, endorser: User, subject: Subject) -> IssuedCredential | None:
+    """The endorser's live endorsement of this subject, if any."""
+    return session.scalar(select(IssuedCredential).where(
+        IssuedCredential.author_user_id == endorser.id, IssuedCredential.subject_ref == subject.id,
+        IssuedCredential.kind == "EndorsementCredential", IssuedCredential.revoked_at.is_(None)))
+
+
+def endorse(session: Session, platform: Platform, endorser: User, subject: Subject,
+            said: Points) -> IssuedCredential:
+    """Sign a new endorsement, or edit (re-sign) the endorser's existing one of this subject."""
+    row = existing(session, endorser, subject)
+    if row is not None:
+        return _resign(session, platform, row, subject, said)
+    if new_in_last_hour(session, endorser) >= RATE_LIMIT_PER_HOUR:
+        raise RateLimited("comment", f"you made {RATE_LIMIT_PER_HOUR} endorsements in the last "
+                                     "hour; please try again later")
+    row_id, now = str(uuid.uuid4()), now_utc()
+    document = _document(platform.credential_url(row_id), endorser, subject, said, now)
+    document["awardedDate"] = document["validFrom"]
+    return issuing.issue(session, platform, document, issuer=endorser.issuer, row_id=row_id, record={
+        "author_user_id": endorser.id, "recipient_user_id": subject.recipient_user_id,
+        "community_id": subject.community_id, "subject_ref": subject.id,
+        "consent": "accepted" if subject.public else "pending",
+        "visibility": "public" if subject.public else "private"})
+
+
+def _document(vc_id: str, endorser: User, subject: Subject, said: Points, now) -> dict:
+    return documents.endorsement_credential(
+        vc_id, issuer_profile(endorser.issuer), subject.id, valid_from=now,
+        name=f"Endorsement of {subject.title}", endorsement_comment=said.to_markdown())
+
+
+def _resign(session: Session, platform: Platform, row: IssuedCredential, subject: Subject,
+            said: Points) -> IssuedCredential:
+    """Edit: re-issued in place with a new validFrom; the recipient consents again to new words."""
+    endorser = session.get(User, row.author_user_id)
+    document = _document(row.vc_id, endorser, subject, said, now_utc())
+    record = {} if subject.public else {"consent": "pending", "visibility": "private"}
+    return issuing.reissue(session, platform, row, document, record)
+
+
+def own_endorsement(session: Session, endorser: User, row_uuid: str) -> IssuedCredential:
+    """An endorsement this person signed, or NotFound (also for other people's)."""
+    row = session.get(IssuedCredential, row_uuid) if len(row_uuid) <= 36 else None
+    if row is None or row.kind != "EndorsementCredential" or row.author_user_id != endorser.id:
+        raise NotFound(f"you have no endorsement {row_uuid}")
+    return row
+
+
+def revoke_endorsement(session: Session, endorser: User, row_uuid: str, reason: str | None) -> IssuedCredential:
+    """The endorser withdraws their endorsement for good, saying why."""
+    row = own_endorsement(session, endorser, row_uuid)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise FieldError("reason", "say in at most 500 characters why you withdraw it")
+    if row.revoked_at is not None:
+        raise FieldError("reason", "this endorsement is already revoked; revocation is final")
+    return issuing.revoke(session, row, reason)

@@ -1,0 +1,181 @@
+"""Recognition a person receives: their public profile, and their consent to what was issued.
+
+Badges and endorsements made through the web app name a recipient, who decides: pending →
+accepted or declined, and accepted ones private (the default) or public. Only accepted, public,
+unrevoked items ever appear on a profile page or in a profile document.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..credentials.vocab import OB_CONTEXTS
+from ..storage import Community, IssuedCredential, User
+from .issuers import issuer_profile
+from .people import FieldError
+from .platform import now_utc
+
+RATE_LIMIT_PER_HOUR = 20  # new endorsements one person may sign in an hour (edits do not count)
+RECOGNITION_KINDS = ("OpenBadgeCredential", "AchievementCredential", "EndorsementCredential")
+CONSENTS = ("accepted", "declined")
+VISIBILITIES = ("public", "private")
+
+
+class NotFound(LookupError):
+    """No such item of this person (unknown, or someone else's: the same answer for both)."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One badge or endorsement as a page or the API shows it: read from the signed JSON."""
+
+    row: IssuedCredential
+    name: str
+    issuer_name: str
+    issuer_id: str
+    issued: str
+    comment: str | None
+    endorser: User | None
+    author: User | None
+    recipient: User | None
+    community: Community | None
+
+    @property
+    def is_endorsement(self) -> bool:
+        return self.row.kind == "EndorsementCredential"
+
+    def to_json(self, *, private: bool = False) -> dict:
+        """The item for the JSON API; ``private`` adds the recipient's consent and visibility."""
+        row = self.row
+        found = {"id": row.id, "credentialId": row.vc_id, "kind": row.kind, "name": self.name,
+                 "issuer": {"id": self.issuer_id, "name": self.issuer_name},
+                 "validFrom": self.issued, "endorsementComment": self.comment,
+                 "endorser": self.endorser.handle if self.endorser and self.is_endorsement else None,
+                 "community": self.community.slug if self.community else None}
+        if private:
+            found.update(consent=row.consent, visibility=row.visibility,
+                         revoked=row.revoked_at is not None, subject=row.subject_ref)
+        return found
+
+
+def item(session: Session, row: IssuedCredential) -> Item:
+    """Read what a stored credential says (never rebuilt from columns)."""
+    document = json.loads(row.signed_json)
+    issuer = document.get("issuer")
+    issuer = issuer if isinstance(issuer, dict) else {"id": issuer}
+    subject = document.get("credentialSubject")
+    subject = subject if isinstance(subject, dict) else {}
+    achievement = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
+    author = session.get(User, row.author_user_id) if row.author_user_id else None
+    return Item(
+        row=row, name=str(document.get("name") or achievement.get("name") or row.kind),
+        issuer_name=str(issuer.get("name") or row.issuer.name), issuer_id=str(issuer.get("id")),
+        issued=str(document.get("validFrom") or document.get("issuanceDate") or ""),
+        comment=subject.get("endorsementComment"), author=author,
+        endorser=author if row.kind == "EndorsementCredential" else None,
+        recipient=session.get(User, row.recipient_user_id) if row.recipient_user_id else None,
+        community=session.get(Community, row.community_id) if row.community_id else None)
+
+
+def _newest_first(query):
+    return query.order_by(IssuedCredential.created_at.desc(), IssuedCredential.id)
+
+
+def public_rows(session: Session, user: User) -> list[IssuedCredential]:
+    """What the person accepted and made public, not revoked, newest first."""
+    return list(session.scalars(_newest_first(select(IssuedCredential).where(
+        IssuedCredential.recipient_user_id == user.id, IssuedCredential.kind.in_(RECOGNITION_KINDS),
+        IssuedCredential.consent == "accepted", IssuedCredential.visibility == "public",
+        IssuedCredential.revoked_at.is_(None)))))
+
+
+def public_groups(session: Session, user: User) -> list[tuple[Community | None, list[Item]]]:
+    """Public items grouped by community (by name; those outside any community last)."""
+    groups: dict[int | None, list[Item]] = {}
+    for row in public_rows(session, user):
+        groups.setdefault(row.community_id, []).append(item(session, row))
+    ordered = sorted(groups.items(), key=lambda g: (g[0] is None, g[1][0].community.name.lower()
+                                                    if g[1][0].community else ""))
+    return [(items[0].community, items) for _, items in ordered]
+
+
+def profile_document(session: Session, user: User) -> dict:
+    """The person's OB Profile as JSON-LD, with the public endorsements of them embedded."""
+    profile = {"@context": list(OB_CONTEXTS), **issuer_profile(user.issuer)}
+    if user.bio and "description" not in profile:
+        profile["description"] = user.bio
+    endorsements = [json.loads(row.signed_json) for row in public_rows(session, user)
+                    if row.kind == "EndorsementCredential" and row.subject_ref == user.issuer.did]
+    if endorsements:
+        profile["endorsement"] = endorsements
+    return profile
+
+
+def incoming(session: Session, user: User) -> list[Item]:
+    """Every badge and endorsement addressed to the person, whatever its consent, newest first."""
+    rows = session.scalars(_newest_first(select(IssuedCredential).where(
+        IssuedCredential.recipient_user_id == user.id,
+        IssuedCredential.kind.in_(RECOGNITION_KINDS))))
+    return [item(session, row) for row in rows]
+
+
+def given(session: Session, user: User) -> list[Item]:
+    """Endorsements the person signed, not revoked, newest first."""
+    rows = session.scalars(_newest_first(select(IssuedCredential).where(
+        IssuedCredential.author_user_id == user.id,
+        IssuedCredential.kind == "EndorsementCredential", IssuedCredential.revoked_at.is_(None))))
+    return [item(session, row) for row in rows]
+
+
+def own_item(session: Session, user: User, row_uuid: str) -> IssuedCredential:
+    """An item addressed to this user, or NotFound (also for other people's items)."""
+    row = session.get(IssuedCredential, row_uuid) if len(row_uuid) <= 36 else None
+    if row is None or row.recipient_user_id != user.id or row.kind not in RECOGNITION_KINDS:
+        raise NotFound(f"you have no badge or endorsement {row_uuid}")
+    return row
+
+
+def set_consent(session: Session, user: User, row_uuid: str, consent: str) -> IssuedCredential:
+    """Accept or decline an item addressed to you; declining also makes it private."""
+    if consent not in CONSENTS:
+        raise FieldError("consent", "choose accepted or declined")
+    row = own_item(session, user, row_uuid)
+    row.consent = consent
+    if consent == "declined":
+        row.visibility = "private"
+    return _commit(session, row)
+
+
+def set_visibility(session: Session, user: User, row_uuid: str, visibility: str) -> IssuedCredential:
+    """Show an accepted item on your public profile, or hide it again."""
+    if visibility not in VISIBILITIES:
+        raise FieldError("visibility", "choose public or private")
+    row = own_item(session, user, row_uuid)
+    if visibility == "public" and row.consent != "accepted":
+        raise FieldError("visibility", "accept it first: only accepted items can be public")
+    if visibility == "public" and row.revoked_at is not None:
+        raise FieldError("visibility", "it was revoked by its issuer, so it cannot be public")
+    row.visibility = visibility
+    return _commit(session, row)
+
+
+def _commit(session: Session, row: IssuedCredential) -> IssuedCredential:
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return row
+
+
+def new_in_last_hour(session: Session, user: User) -> int:
+    """How many endorsements the person signed in the last hour (for the rate limit)."""
+    return session.scalar(select(func.count()).select_from(IssuedCredential).where(
+        IssuedCredential.author_user_id == user.id,
+        IssuedCredential.kind == "EndorsementCredential",
+        IssuedCredential.created_at >= now_utc() - timedelta(hours=1))) or 0
