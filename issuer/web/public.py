@@ -1,4 +1,4 @@
-"""Public, unauthenticated resources: credentials as signed, status lists, the DID document."""
+"""Public, unauthenticated resources: status lists, the DID document (credentials: web/verifier.py)."""
 
 from __future__ import annotations
 
@@ -32,14 +32,6 @@ def index():
     session = storage.get_session()
     issuer = storage.issuer_by_slug(session, "platform")
     return render_template("index.html", issuer=issuer, base_url=platform().base_url)
-
-
-@bp.get("/credentials/<uuid>")
-def credential(uuid: str):
-    row = storage.credential_by_uuid(storage.get_session(), uuid)
-    if row is None:
-        abort(404, description=f"no credential {uuid} here")
-    return _json(row.signed_json)
 
 
 @bp.get("/credentials/status/<int:list_id>")

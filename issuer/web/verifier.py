@@ -1,5 +1,208 @@
-"""Verifier: web pages and JSON API endpoints (filled in by its own change)."""
+"""Credential pages (HTML or the signed JSON by Accept), QR codes, downloads, and the verify page.
 
-from flask import Blueprint
+Every credential route applies one privacy rule (services.showing.can_see): a credential that is
+not yet accepted and public answers 404 to everyone but its recipient and author.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import (Blueprint, Response, abort, current_app, g, jsonify, make_response,
+                   render_template, request)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms import TextAreaField, URLField
+from wtforms.validators import Length, Optional
+
+from .. import export, services, storage
+from ..fetch import FetchError, fetch_json
+from ..markdown import render_markdown
+from ..services import showing
+from ..services.people import FieldError
+from . import api
+from .body import depth, json_body, member
+from .errors import BadRequest
+from .public import CREDENTIAL_TYPES
 
 bp = Blueprint("verifier", __name__)
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {"md": render_markdown}  # sanitised Markdown (nh3) for criteria, narratives, comments
+
+
+def platform() -> services.Platform:
+    return current_app.extensions["issuer.platform"]
+
+
+def verify_url(uuid: str) -> str:
+    """The URL a credential's QR code encodes: its verification page."""
+    return platform().credential_url(uuid) + "/verify"
+
+
+def _visible(uuid: str, user):
+    row = showing.visible_credential(storage.get_session(), uuid, user)
+    if row is None:
+        abort(404, description=f"no credential {uuid} here, or it is not public")
+    return row
+
+
+def _signed_json(text: str) -> Response:
+    """The signed credential exactly as stored, in the JSON media type the client asked for."""
+    forced = request.args.get("format") == "json"
+    mimetype = "application/json" if forced else request.accept_mimetypes.best_match(
+        CREDENTIAL_TYPES, default="application/json")
+    response = Response(text, mimetype=mimetype)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _wants_page() -> bool:
+    """Browsers (text/html preferred) get the page; JSON clients and ?format=json the credential."""
+    if request.args.get("format") == "json":
+        return False
+    return request.accept_mimetypes.best_match([*CREDENTIAL_TYPES, "text/html"]) == "text/html"
+
+
+@bp.get("/credentials/<uuid>")
+def credential(uuid: str):
+    row = _visible(uuid, current_user)
+    if not _wants_page():
+        return _signed_json(row.signed_json)
+    page = showing.credential_page(storage.get_session(), platform(), row, current_user)
+    response = make_response(render_template("credentials/show.html", **page))
+    response.headers["Vary"] = "Accept"  # the same URL is also the signed JSON
+    return response
+
+
+@bp.get("/credentials/<uuid>/verify")
+def credential_verify(uuid: str):
+    row = _visible(uuid, current_user)
+    document = json.loads(row.signed_json)
+    _, explanation = showing.verify_explained(storage.get_session(), platform(), document)
+    return render_template("credentials/verify.html", row=row, explanation=explanation,
+                           credential=showing.describe(document))
+
+
+@bp.get("/credentials/<uuid>/download")
+def download(uuid: str):
+    row = _visible(uuid, current_user)
+    name = export.download_name(showing.describe(json.loads(row.signed_json))["name"])
+    return Response(row.signed_json, mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/credentials/<uuid>/qr.png")
+def qr_png(uuid: str):
+    row = _visible(uuid, current_user)
+    return Response(export.qr_png(verify_url(row.id)), mimetype="image/png")
+
+
+@bp.get("/credentials/<uuid>/qr.svg")
+def qr_svg(uuid: str):
+    row = _visible(uuid, current_user)
+    return Response(export.qr_svg(verify_url(row.id)), mimetype="image/svg+xml")
+
+
+class VerifyForm(FlaskForm):
+    credential = TextAreaField("Paste a credential (JSON)", validators=[Optional()])
+    upload = FileField("Or upload a JSON file")
+    url = URLField("Or give its URL", validators=[Optional(), Length(max=2000)])
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify():
+    form, explanation = VerifyForm(), None
+    if form.validate_on_submit():
+        try:
+            document = _submitted_document(form)
+            _, explanation = showing.verify_explained(storage.get_session(), platform(), document)
+        except FieldError as error:
+            getattr(form, error.field).errors.append(error.detail)
+    return render_template("verify/verify.html", form=form, explanation=explanation), \
+        400 if form.errors else 200
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_error):
+    """An upload over the size limit: the form again, saying so (the body could not be read)."""
+    form = VerifyForm(formdata=None)
+    limit = current_app.config["ISSUER_MAX_BODY_BYTES"]
+    form.upload.errors = [f"The file is too large: the limit is {limit} bytes."]
+    return render_template("verify/verify.html", form=form, explanation=None), 400
+
+
+def _submitted_document(form: VerifyForm) -> dict:
+    """The credential from the upload, the pasted text or the URL (in that order)."""
+    upload = form.upload.data
+    if upload is not None and getattr(upload, "filename", ""):
+        limit = current_app.config["ISSUER_MAX_BODY_BYTES"]
+        data = upload.read(limit + 1)
+        if len(data) > limit:
+            raise FieldError("upload", f"the file is too large: the limit is {limit} bytes")
+        return parse_document(data, "upload")
+    if (form.credential.data or "").strip():
+        return parse_document(form.credential.data, "credential")
+    if (form.url.data or "").strip():
+        return fetch_document(form.url.data.strip(), "url")
+    raise FieldError("credential", "paste a credential, upload a JSON file or give a URL")
+
+
+def parse_document(text: str | bytes, field: str) -> dict:
+    """A JSON object from pasted or uploaded text, or a FieldError saying what is wrong with it."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise FieldError(field, "the JSON is nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise FieldError(field, f"this is not valid JSON ({error})") from None
+    return _object(value, field)
+
+
+def fetch_document(url: str, field: str) -> dict:
+    """The JSON object at ``url``, fetched through the SSRF guard; refusals become a FieldError."""
+    try:
+        return _object(fetch_json(url, platform().fetch_policy), field)
+    except FetchError as error:
+        raise FieldError(field, str(error)) from None
+
+
+def _object(value: object, field: str) -> dict:
+    limit = current_app.config["ISSUER_MAX_JSON_DEPTH"]
+    if depth(value) > limit:
+        raise FieldError(field, f"the JSON is nested more than {limit} levels deep")
+    if not isinstance(value, dict):
+        raise FieldError(field, "a credential is a JSON object ({…}), not "
+                         f"{type(value).__name__.replace('NoneType', 'null')}")
+    return value
+
+
+@api.bp.post("/verify")
+@api.require_token
+def api_verify_explained():
+    body = json_body()
+    if "credential" in body:
+        document = member(body, "credential")
+    elif "url" in body:
+        try:
+            document = fetch_document(member(body, "url", str), "url")
+        except FieldError as error:
+            raise BadRequest(f"url: {error.detail}", kind="url-refused") from None
+    else:
+        raise BadRequest('send {"credential": {…}} or {"url": "…"}', kind="missing-member")
+    result, explanation = showing.verify_explained(storage.get_session(), platform(), document)
+    payload = {key: explanation[key] for key in ("verified", "verdict", "checks", "endorsements")}
+    return jsonify({**payload, "result": result.as_dict()}), 200 if result.verified else 422
+
+
+@api.bp.get("/credentials/<uuid>")
+@api.require_token
+def api_signed_credential(uuid: str):
+    row = showing.visible_credential(storage.get_session(), uuid, g.api_user)
+    if row is None:
+        abort(404, description=f"no credential {uuid} that you may see")
+    return _signed_json(row.signed_json)

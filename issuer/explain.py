@@ -1,0 +1,166 @@
+"""A VerificationResult in plain words: an overall verdict and one sentence per check.
+
+Pure: no Flask, no database. The caller passes what only storage knows (the names of our
+issuers, the reason a credential of ours was revoked), so pages and the JSON API say the same.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from .credentials.errors import CredentialError
+from .credentials.results import FAILED, OK, UNCHECKED, VerificationResult
+from .credentials.vocab import parse_datetime
+
+VERDICTS = {OK: "Verified", FAILED: "Not verified", UNCHECKED: "Could not be fully checked"}
+TONES = {OK: "ok", FAILED: "failed", UNCHECKED: "unchecked"}  # CSS classes of check/verdict
+KINDS = {"platform": "platform", "community": "community", "person": "member"}
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
+OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
+
+
+@dataclass(frozen=True)
+class IssuerName:
+    """Who an issuer id is, as far as this service knows: a name and a kind (or None)."""
+
+    name: str
+    kind: str | None = None  # platform | community | person
+
+
+def explain(result: VerificationResult, *, revocation_reason: str | None = None,
+            issuers: Mapping[str, IssuerName] | None = None) -> dict:
+    """The verdict and a plain sentence per check, with each embedded endorsement explained too."""
+    issuers = issuers or {}
+    signer = _who(result.issuer_id, issuers)
+    lines = [_format_line(result)]
+    lines += [_signature_line(result, signer), _issuer_line(result, signer, issuers),
+              _status_line(result, revocation_reason), _validity_line(result)]
+    lines += [_line(c.name, c.outcome, f"Something else went wrong: {c.message}.")
+              for c in result.checks if c.name not in
+              ("structure", "schema", "proof", "issuer", "status", "validity")]
+    endorsements = [_endorsement(e, issuers) for e in result.endorsements]
+    lines += [e["line"] for e in endorsements]
+    overall = verdict_of(result)
+    return {"verified": result.verified, "verdict": VERDICTS[overall], "tone": TONES[overall],
+            "issuer": signer, "checks": [line for line in lines if line is not None],
+            "endorsements": endorsements}
+
+
+def verdict_of(result: VerificationResult) -> str:
+    """ok when every check is ok; failed when any failed (or nothing was checked); else unchecked."""
+    if result.verified:
+        return OK
+    outcomes = {c.outcome for c in result.checks}
+    return UNCHECKED if outcomes and FAILED not in outcomes else FAILED
+
+
+def date_words(value: datetime) -> str:
+    """3 May 2026: dates as people write them, in UTC."""
+    value = value.astimezone(timezone.utc) if value.tzinfo else value
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def _who(issuer_id: str | None, issuers: Mapping[str, IssuerName]) -> str:
+    known = issuers.get(issuer_id) if issuer_id else None
+    return known.name if known else issuer_id or "an unnamed issuer"
+
+
+def _line(check: str, outcome: str, text: str) -> dict:
+    return {"check": check, "outcome": outcome, "tone": TONES.get(outcome, "unchecked"),
+            "text": text}
+
+
+def _worst(result: VerificationResult, name: str) -> tuple[str, str] | None:
+    """The worst outcome of a check and the message that goes with it."""
+    outcome = result.outcome(name)
+    if outcome is None:
+        return None
+    return outcome, next(c.message for c in result.checks if c.name == name and c.outcome == outcome)
+
+
+def _format_line(result: VerificationResult) -> dict:
+    structure, schema = _worst(result, "structure"), _worst(result, "schema")
+    if structure is None or structure[0] != OK:
+        message = structure[1] if structure else "nothing could be read"
+        return _line("format", FAILED, f"This is not a well-formed credential: {message}.")
+    if schema is not None and schema[0] != OK:
+        return _line("format", FAILED, "It does not follow the Open Badges 3.0 rules "
+                     f"(1EdTech JSON Schema): {schema[1]}.")
+    kind = ("Open Badge" if OB_TYPES & set(result.types) else "endorsement"
+            if "EndorsementCredential" in result.types else "credential")
+    rules = " and follows the Open Badges 3.0 rules" if schema is not None else ""
+    return _line("format", OK, f"It is a well-formed {kind}{rules}.")
+
+
+def _signature_line(result: VerificationResult, signer: str) -> dict | None:
+    found = _worst(result, "proof")
+    if found is None:
+        return None
+    outcome, message = found
+    text = {OK: f"The signature is valid: nothing was changed since {signer} signed it.",
+            FAILED: f"The signature is not valid ({message}): the credential was changed after "
+                    "it was signed, or it was not signed by the key it names.",
+            UNCHECKED: f"The signature could not be checked: {message}."}[outcome]
+    return _line("signature", outcome, text)
+
+
+def _issuer_line(result: VerificationResult, signer: str,
+                 issuers: Mapping[str, IssuerName]) -> dict | None:
+    found = _worst(result, "issuer")
+    if found is None:
+        return None
+    outcome, message = found
+    known = issuers.get(result.issuer_id or "")
+    kind = f" ({KINDS.get(known.kind, known.kind)})" if known and known.kind else ""
+    if outcome == OK:
+        return _line("issuer", OK, f"Signed by {signer}{kind}, and the key belongs to them.")
+    return _line("issuer", outcome, f"The signing key does not belong to {signer}{kind}: {message}.")
+
+
+def _status_line(result: VerificationResult, reason: str | None) -> dict:
+    found = _worst(result, "status")
+    if found is None:
+        return _line("revocation", OK, "It has no revocation status: the issuer cannot revoke it.")
+    outcome, message = found
+    if outcome == OK:
+        return _line("revocation", OK, f"It is {message}.")
+    if outcome == UNCHECKED:
+        return _line("revocation", UNCHECKED, f"Whether it was revoked could not be checked: {message}.")
+    if message in ("revoked", "suspended"):
+        return _line("revocation", FAILED, f"It was {message} ({reason or 'no reason given'}).")
+    return _line("revocation", FAILED, f"Its revocation status is not trustworthy: {message}.")
+
+
+def _validity_line(result: VerificationResult) -> dict | None:
+    found = _worst(result, "validity")
+    if found is None:
+        return None
+    outcome, message = found
+    try:
+        dates = [date_words(parse_datetime(d)) for d in DATE.findall(message)]
+    except CredentialError:
+        dates = []
+    if outcome == OK:
+        start = dates.pop(0) if message.startswith("valid from") and dates else None
+        end = dates[0] if "until" in message and dates else None
+        since = f"Valid since {start}" if start else "No start date"
+        return _line("validity", OK, since + (f", until {end}." if end else ", no end date."))
+    if message.startswith("expired on") and dates:
+        return _line("validity", outcome, f"Expired on {dates[0]}.")
+    if message.startswith("not valid yet") and dates:
+        return _line("validity", outcome, f"Not valid before {dates[0]}.")
+    return _line("validity", outcome, f"Its dates cannot be read: {message}.")
+
+
+def _endorsement(endorsement: VerificationResult, issuers: Mapping[str, IssuerName]) -> dict:
+    """An embedded endorsement's own explanation, and the one line it adds to its credential."""
+    inner = explain(endorsement, issuers=issuers)
+    outcome = verdict_of(endorsement)
+    inner["line"] = _line("endorsement", outcome, f"Endorsement by {inner['issuer']}: "
+                          f"{inner['verdict'].lower()}.")
+    return inner

@@ -1,0 +1,142 @@
+"""Showing issued credentials: who may see one, what it says, and how it verifies in plain words.
+
+The privacy rule lives here once: a credential made through the web app (it has a recipient) is
+public only when its recipient accepted it and made it public; until then only the recipient
+and its author see it. Credentials without a recipient (VC-API, status lists) stay public.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..credentials.results import VerificationResult
+from ..explain import IssuerName, explain
+from ..storage import Community, IssuedCredential, Issuer, User
+from .platform import Platform
+from .verifying import revocation_reason, verifier
+
+
+def can_see(row: IssuedCredential, user: User | None) -> bool:
+    """Whether ``user`` (None or anonymous: nobody) may see this credential."""
+    if row.recipient_user_id is None:
+        return True
+    if row.consent == "accepted" and row.visibility == "public":
+        return True
+    user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+    return user_id is not None and user_id in (row.recipient_user_id, row.author_user_id)
+
+
+def visible_credential(session: Session, uuid: str, user: User | None) -> IssuedCredential | None:
+    """The stored credential if it exists and ``user`` may see it; else None (a 404 either way)."""
+    row = session.get(IssuedCredential, uuid) if len(uuid) <= 36 else None
+    return row if row is not None and can_see(row, user) else None
+
+
+def endorsements_of(session: Session, row: IssuedCredential, user: User | None) -> list[IssuedCredential]:
+    """Endorsements about this credential that are not revoked and that ``user`` may see."""
+    found = session.scalars(select(IssuedCredential).where(
+        IssuedCredential.subject_ref == row.vc_id, IssuedCredential.revoked_at.is_(None))
+        .order_by(IssuedCredential.created_at))
+    return [e for e in found if can_see(e, user)]
+
+
+def issuer_names(session: Session, ids: Iterable[str | None]) -> dict[str, IssuerName]:
+    """Names and kinds of those ids that are issuers of this service."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    rows = session.scalars(select(Issuer).where(Issuer.did.in_(wanted)))
+    return {row.did: IssuerName(row.name, row.kind) for row in rows}
+
+
+def _issuer_ids(result: VerificationResult) -> list[str | None]:
+    return [result.issuer_id, *(i for e in result.endorsements for i in _issuer_ids(e))]
+
+
+def verify_explained(session: Session, platform: Platform,
+                     document: object) -> tuple[VerificationResult, dict]:
+    """Verify a document (ours from storage, others' by guarded fetch) and explain the outcome."""
+    result = verifier(session, platform).verify(document)
+    reason = revocation_reason(session, platform, document) if isinstance(document, dict) else None
+    return result, explain(result, revocation_reason=reason,
+                           issuers=issuer_names(session, _issuer_ids(result)))
+
+
+def credential_page(session: Session, platform: Platform, row: IssuedCredential,
+                    user: User | None) -> dict:
+    """Everything the credential page shows, read from the signed JSON and verified live."""
+    document = json.loads(row.signed_json)
+    _, explanation = verify_explained(session, platform, document)
+    endorsements = [_endorsement_entry(session, platform, e) for e in endorsements_of(session, row, user)]
+    return {"row": row, "credential": describe(document), "explanation": explanation,
+            "issued_by": issued_by(session, platform, row), "recipient": recipient_of(session, row),
+            "endorsements": endorsements, "url": platform.credential_url(row.id)}
+
+
+def _endorsement_entry(session: Session, platform: Platform, row: IssuedCredential) -> dict:
+    """One endorsement of a credential: who, what they said, and its own verification."""
+    document = json.loads(row.signed_json)
+    _, explanation = verify_explained(session, platform, document)
+    return {"row": row, "endorser": row.issuer.name, "credential": describe(document),
+            "explanation": explanation, "url": platform.credential_url(row.id)}
+
+
+def issued_by(session: Session, platform: Platform, row: IssuedCredential) -> str:
+    """Who issued it, in words: the platform, a community, or a member (of a community)."""
+    issuer = row.issuer
+    community = session.get(Community, row.community_id) if row.community_id else None
+    if issuer.kind == "community":
+        return f"Issued by the community {issuer.name}"
+    if issuer.kind == "person":
+        word = "Peer badge issued" if row.peer_issued else "Issued"
+        return f"{word} by {issuer.name}" + (f", member of {community.name}" if community else "")
+    return f"Issued by {issuer.name or platform.name}"
+
+
+def recipient_of(session: Session, row: IssuedCredential) -> User | None:
+    return session.get(User, row.recipient_user_id) if row.recipient_user_id else None
+
+
+def describe(document: dict) -> dict:
+    """What a credential says, for a page: names, image, criteria, narrative, evidence, comment."""
+    subject = document.get("credentialSubject")
+    subject = subject if isinstance(subject, dict) else {}
+    achievement = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
+    criteria = achievement.get("criteria") if isinstance(achievement.get("criteria"), dict) else {}
+    image = _image(document.get("image")) or _image(achievement.get("image"))
+    evidence = document.get("evidence") if isinstance(document.get("evidence"), list) else []
+    return {
+        "name": _text(document.get("name")) or _text(achievement.get("name")) or "Credential",
+        "description": _text(document.get("description")) or _text(achievement.get("description")),
+        "achievement": _text(achievement.get("name")), "image": image,
+        "criteria": _text(criteria.get("narrative")), "criteria_url": _link(criteria.get("id")),
+        "narrative": _text(subject.get("narrative")), "subject_id": _text(subject.get("id")),
+        "comment": _text(subject.get("endorsementComment")),
+        "evidence": [_evidence(e) for e in evidence if isinstance(e, dict)],
+    }
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _link(value) -> str | None:
+    """Only http(s) URLs become links (never javascript: or data:)."""
+    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
+
+
+def _image(value) -> dict | None:
+    url = value.get("id") if isinstance(value, dict) else value
+    if not isinstance(url, str) or not url.startswith(("https://", "http://", "data:image/")):
+        return None
+    caption = value.get("caption") if isinstance(value, dict) else None
+    return {"url": url, "alt": _text(caption) or "", "public": url.startswith("http")}
+
+
+def _evidence(entry: dict) -> dict:
+    return {"url": _link(entry.get("id")), "name": _text(entry.get("name")) or _link(entry.get("id")),
+            "description": _text(entry.get("description")), "narrative": _text(entry.get("narrative"))}
