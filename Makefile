@@ -22,7 +22,7 @@ $(NODE_STAMP): tests/interop/package.json tests/interop/package-lock.json
 	touch $@
 
 run: $(STAMP)
-	$(BIN)/flask --app issuer run --host 127.0.0.1 --port 5000
+	ISSUER_DEMO=$${ISSUER_DEMO:-true} $(BIN)/flask --app issuer run --host 127.0.0.1 --port 5000
 
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest

@@ -29,6 +29,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         from . import services
 
         services.ensure_platform_issuer(storage.get_session(), app.extensions["issuer.platform"])
+        if app.config["ISSUER_DEMO"]:
+            from . import demo
+
+            if demo.seed(storage.get_session(), app.extensions["issuer.platform"]):
+                app.logger.warning("demo community created; demo accounts use the password %r",
+                                   demo.PASSWORD)
     web.init_app(app)
     cli.init_app(app)
     return app

@@ -25,6 +25,7 @@ DEFAULTS = {
     "ISSUER_FETCH_TIMEOUT": 5.0,
     "ISSUER_FETCH_MAX_BYTES": 2_000_000,
     "ISSUER_FETCH_ALLOW_PRIVATE": False,  # let outbound fetches reach loopback/private addresses
+    "ISSUER_DEMO": False,  # seed a demo community into an empty database (make run turns it on)
 }
 
 
