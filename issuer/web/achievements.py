@@ -27,12 +27,12 @@ from ..services.people import FieldError
 from ..services.platform import Platform
 from ..services.roles import LEADER_ROLES, Forbidden, active_role
 from ..storage import Community
+from .negotiation import PROFILE_TYPES, json_type
 
 bp = Blueprint("achievements", __name__)
 TYPE_LABELS = {"CommunityService": "Community service", "ext:Contribution": "Contribution",
                "ext:Mentoring": "Mentoring", "ext:Facilitation": "Facilitation",
                "ext:KnowledgeSharing": "Knowledge sharing", "ext:Leadership": "Leadership"}
-JSON_TYPES = ["application/ld+json", "application/json"]
 
 
 class AchievementForm(FlaskForm):
@@ -151,17 +151,12 @@ def _form_data(achievement) -> SimpleNamespace:
         alt=achievement.image.alt if achievement.image else "")
 
 
-def _wants_json() -> bool:
-    """JSON-LD when JSON is preferred over HTML; browsers and no Accept header get the page."""
-    return request.accept_mimetypes.best_match(["text/html", *JSON_TYPES]) in JSON_TYPES
-
-
 @bp.get("/achievements/<achievement_id>")
 def show(achievement_id: str):
     achievement = achievement_or_404(achievement_id)
-    if _wants_json():
+    mimetype = json_type(PROFILE_TYPES)
+    if mimetype:
         document = badges.achievement_json(platform(), achievement, context=True)
-        mimetype = request.accept_mimetypes.best_match(JSON_TYPES) or "application/ld+json"
         response = Response(json.dumps(document, indent=2, ensure_ascii=False), mimetype=mimetype)
         response.headers["Vary"] = "Accept"
         return response

@@ -20,12 +20,13 @@ from .. import storage
 from ..services import communities as service
 from ..services import did_document as did_document_of
 from ..services import invitations
+from ..services.badges import achievements_of
 from ..services.people import FieldError
 from ..services.roles import LEADER_ROLES, active_role, membership, require_leader
 from ..storage import ROLES, Community, StoredImage
+from .negotiation import PROFILE_TYPES, json_type
 
 bp = Blueprint("communities", __name__)
-PROFILE_TYPES = ["text/html", "application/ld+json", "application/json"]
 
 
 class CommunityForm(FlaskForm):
@@ -113,8 +114,8 @@ def new():
 @bp.get("/communities/<slug>")
 def show(slug: str):
     community = community_or_404(slug)
-    best = request.accept_mimetypes.best_match(PROFILE_TYPES, default="text/html")
-    if best != "text/html":
+    best = json_type(PROFILE_TYPES)
+    if best:
         return Response(json.dumps(service.community_profile(community), indent=2), mimetype=best,
                         headers={"Vary": "Accept"})
     return render_show(community, InviteForm())
@@ -127,7 +128,8 @@ def render_show(community: Community, invite_form: InviteForm, status: int = 200
     page = render_template("communities/show.html", community=community, roles=ROLES,
                            mine=membership(session, community, current_user), is_leader=role in LEADER_ROLES,
                            members=service.active_members(session, community),
-                           pending=service.pending_requests(session, community), invite_form=invite_form)
+                           pending=service.pending_requests(session, community), invite_form=invite_form,
+                           achievements=achievements_of(session, community))
     return Response(page, status=status, headers={"Vary": "Accept"})
 
 

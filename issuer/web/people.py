@@ -16,9 +16,9 @@ from ..markdown import render_markdown
 from ..services import recognition
 from ..services.people import FieldError, user_by_handle
 from ..storage import User
+from .negotiation import PROFILE_TYPES, json_type
 
 bp = Blueprint("people", __name__)
-PROFILE_TYPES = ["text/html", "application/ld+json", "application/json"]
 ACTIONS = {"accept": (recognition.set_consent, "accepted", "Accepted. It is private until you make it public."),
            "decline": (recognition.set_consent, "declined", "Declined. You can still accept it later."),
            "public": (recognition.set_visibility, "public", "It now shows on your public profile."),
@@ -54,8 +54,8 @@ def _markdown(text: str | None):
 def profile(handle: str):
     user = person_or_404(handle)
     session = storage.get_session()
-    best = request.accept_mimetypes.best_match(PROFILE_TYPES) or "text/html"
-    if best != "text/html":
+    best = json_type(PROFILE_TYPES)
+    if best:
         text = json.dumps(recognition.profile_document(session, user), indent=2, ensure_ascii=False)
         response = Response(text, mimetype=best)
     else:

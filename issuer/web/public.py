@@ -7,11 +7,11 @@ import json
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from .. import services, storage
+from .negotiation import CREDENTIAL_TYPES, json_type
 from ..storage import StatusList
 
 bp = Blueprint("public", __name__)
 
-CREDENTIAL_TYPES = ["application/vc+ld+json", "application/vc", "application/ld+json", "application/json"]
 
 
 def platform() -> services.Platform:
@@ -19,7 +19,7 @@ def platform() -> services.Platform:
 
 
 def _json(text: str, *, cache_seconds: int | None = None) -> Response:
-    mimetype = request.accept_mimetypes.best_match(CREDENTIAL_TYPES) or "application/json"
+    mimetype = json_type(CREDENTIAL_TYPES) or "application/json"
     response = Response(text, mimetype=mimetype)
     if cache_seconds is not None:
         response.headers["Cache-Control"] = f"public, max-age={cache_seconds}"
@@ -31,7 +31,10 @@ def _json(text: str, *, cache_seconds: int | None = None) -> Response:
 def index():
     session = storage.get_session()
     issuer = storage.issuer_by_slug(session, "platform")
-    return render_template("index.html", issuer=issuer, base_url=platform().base_url)
+    from ..services.communities import all_communities
+
+    return render_template("index.html", issuer=issuer, base_url=platform().base_url,
+                           communities=all_communities(session))
 
 
 @bp.get("/credentials/status/<int:list_id>")

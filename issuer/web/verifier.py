@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from flask import (Blueprint, Response, abort, current_app, g, jsonify, make_response,
-                   render_template, request)
+                   render_template)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -23,9 +23,9 @@ from ..markdown import render_markdown
 from ..services import showing
 from ..services.people import FieldError
 from . import api
+from .negotiation import CREDENTIAL_TYPES, json_type
 from .body import depth, json_body, member
 from .errors import BadRequest
-from .public import CREDENTIAL_TYPES
 
 bp = Blueprint("verifier", __name__)
 
@@ -53,19 +53,14 @@ def _visible(uuid: str, user):
 
 def _signed_json(text: str) -> Response:
     """The signed credential exactly as stored, in the JSON media type the client asked for."""
-    forced = request.args.get("format") == "json"
-    mimetype = "application/json" if forced else request.accept_mimetypes.best_match(
-        CREDENTIAL_TYPES, default="application/json")
-    response = Response(text, mimetype=mimetype)
+    response = Response(text, mimetype=json_type(CREDENTIAL_TYPES) or "application/json")
     response.headers["Vary"] = "Accept"
     return response
 
 
 def _wants_page() -> bool:
     """Browsers (text/html preferred) get the page; JSON clients and ?format=json the credential."""
-    if request.args.get("format") == "json":
-        return False
-    return request.accept_mimetypes.best_match([*CREDENTIAL_TYPES, "text/html"]) == "text/html"
+    return json_type(CREDENTIAL_TYPES) is None
 
 
 @bp.get("/credentials/<uuid>")

@@ -13,11 +13,13 @@ class Browser:
         self.client = app.test_client()
 
     def get(self, url, **kwargs):
+        """GET as a browser does: asking for HTML first."""
+        kwargs.setdefault("headers", {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
         return self.client.get(url, **kwargs)
 
     def csrf(self, url="/login") -> str:
         """The CSRF token of this browser's session, read from a page's form."""
-        found = CSRF.search(self.client.get(url).get_data(as_text=True))
+        found = CSRF.search(self.get(url).get_data(as_text=True))
         if not found:
             raise AssertionError(f"no CSRF token in the form at {url}")
         return found.group(1)

@@ -116,7 +116,9 @@ def test_achievement_json_is_negotiated_and_expands_in_safe_mode(app, people):
         response = app.test_client().get(f"/achievements/{aid}", headers={"Accept": accept})
         assert response.status_code == 200 and response.mimetype == accept
     document = app.test_client().get(f"/achievements/{aid}", headers={"Accept": "application/ld+json"}).get_json()
-    assert app.test_client().get(f"/achievements/{aid}").mimetype == "text/html"  # like the other pages
+    # the OB implementation guide: no Accept header means JSON-LD; */* and browsers get the page
+    assert app.test_client().get(f"/achievements/{aid}").mimetype == "application/ld+json"
+    assert app.test_client().get(f"/achievements/{aid}", headers={"Accept": "*/*"}).mimetype == "text/html"
     assert document["@context"] == ["https://www.w3.org/ns/credentials/v2",
                                     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
     assert document["id"] == f"{platform.base_url}/achievements/{aid}"

@@ -69,13 +69,13 @@ def test_a_person_endorsement_shows_only_once_accepted_and_public(app, people):
     people["bob"].submit("/people/ada/endorse", POINTS)
     [row] = endorsements(app, "bob")
     public = app.test_client()
-    assert row.id not in public.get("/people/ada").get_data(as_text=True)
+    assert row.id not in public.get("/people/ada", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "endorsement" not in public.get("/people/ada", headers={"Accept": "application/json"}).get_json()
     inbox = people["ada"].get("/me/recognition").get_data(as_text=True)
     assert row.id in inbox and "<strong>How I know them:</strong>" in inbox
     people["ada"].submit(f"/me/recognition/{row.id}/accept", form_url="/me/recognition")
     people["ada"].submit(f"/me/recognition/{row.id}/public", form_url="/me/recognition")
-    page = public.get("/people/ada").get_data(as_text=True)
+    page = public.get("/people/ada", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert row.id in page and 'href="/people/bob"' in page and "<em>calls</em>" in page
     profile = public.get("/people/ada", headers={"Accept": "application/ld+json"}).get_json(force=True)
     assert [e["id"] for e in profile["endorsement"]] == [row.vc_id]
@@ -126,7 +126,7 @@ def test_scripts_and_javascript_links_in_comments_are_never_rendered(app, people
     assert "<script>" in signed(row)["credentialSubject"]["endorsementComment"]  # signed as written
     people["ada"].submit(f"/me/recognition/{row.id}/accept", form_url="/me/recognition")
     people["ada"].submit(f"/me/recognition/{row.id}/public", form_url="/me/recognition")
-    for page in (people["ada"].get("/me/recognition"), app.test_client().get("/people/ada"),
+    for page in (people["ada"].get("/me/recognition"), app.test_client().get("/people/ada", headers={"Accept": "text/html"}),
                  people["bob"].get(f"/endorsements/{row.id}/revoke")):
         text = page.get_data(as_text=True)
         assert "<script>alert" not in text and "javascript:" not in text and "onerror" not in text

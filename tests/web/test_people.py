@@ -74,7 +74,7 @@ def test_pending_and_private_badges_never_show_publicly(app, people):
     anonymous = app.test_client()
 
     def public_views() -> list[str]:
-        return [anonymous.get("/people/ada").get_data(as_text=True),
+        return [anonymous.get("/people/ada", headers={"Accept": "text/html"}).get_data(as_text=True),
                 anonymous.get("/people/ada", headers={"Accept": "application/ld+json"}).get_data(as_text=True),
                 anonymous.get("/api/v1/people/ada").get_data(as_text=True)]
 
@@ -187,12 +187,12 @@ def test_revoked_badges_leave_the_profile(app, people):
     uuid = issue_badge(app)
     people["ada"].submit(f"/me/recognition/{uuid}/accept", form_url="/me/recognition")
     people["ada"].submit(f"/me/recognition/{uuid}/public", form_url="/me/recognition")
-    assert uuid in app.test_client().get("/people/ada").get_data(as_text=True)
+    assert uuid in app.test_client().get("/people/ada", headers={"Accept": "text/html"}).get_data(as_text=True)
     with app.app_context():
         session = get_session()
         badges.revoke_badge(session, session.get(IssuedCredential, uuid),
                             session.query(User).filter_by(handle="lea").one(), "given by mistake")
-    assert uuid not in app.test_client().get("/people/ada").get_data(as_text=True)
+    assert uuid not in app.test_client().get("/people/ada", headers={"Accept": "text/html"}).get_data(as_text=True)
 
 
 def test_openapi_documents_the_people_endpoints(client):
