@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
 from issuer import create_app
+from tests.loopback import LoopbackServer
 
 TOKEN = "test-token-0123456789"
 
@@ -82,6 +83,14 @@ class LiveServer:
         self._thread.join(timeout=5)
         self._server.server_close()
         self.app.extensions["issuer.engine"].dispose()
+
+
+@pytest.fixture
+def loopback():
+    """Another web server on 127.0.0.1 (see tests/loopback.py)."""
+    server = LoopbackServer()
+    yield server
+    server.close()
 
 
 @pytest.fixture(scope="module")

@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from issuer.fetch import FetchError, FetchPolicy, fetch, fetch_json
+from tests.loopback import LoopbackServer
 
 OPEN = FetchPolicy(timeout=2.0, max_bytes=10_000, allow_private=True)
 GUARDED = FetchPolicy(timeout=2.0, max_bytes=10_000, allow_private=False)
-
-
-class Handler(BaseHTTPRequestHandler):
-    routes: dict = {}
-
-    def do_GET(self):  # noqa: N802 - http.server API
-        action = self.routes.get(self.path)
-        if action is None:
-            self.send_error(404)
-            return
-        action(self)
-
-    def log_message(self, *args):
-        pass
 
 
 def _json(body):
@@ -66,17 +51,14 @@ def _slow(handler):
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    Handler.routes = {"/doc": _json({"hello": "world"}), "/list": _json([1, 2]),
-                      "/hop": _redirect("/doc"), "/loop": _redirect("/loop"),
-                      "/away": _redirect("http://169.254.169.254/latest/meta-data"),
-                      "/big": _big, "/slow": _slow}
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield base
-    httpd.shutdown()
-    httpd.server_close()
+    loopback = LoopbackServer()
+    for path, handler in {"/doc": _json({"hello": "world"}), "/list": _json([1, 2]),
+                          "/hop": _redirect("/doc"), "/loop": _redirect("/loop"),
+                          "/away": _redirect("http://169.254.169.254/latest/meta-data"),
+                          "/big": _big, "/slow": _slow}.items():
+        loopback.route(path, handler)
+    yield loopback.base.rstrip("/")
+    loopback.close()
 
 
 def test_loopback_is_refused_unless_allowed(server):

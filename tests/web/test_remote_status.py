@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -13,6 +11,7 @@ from issuer.credentials import documents, keys, proof, status
 from issuer.credentials.canonical import Canonicalizer
 from issuer.credentials.loader import DocumentLoader
 from tests.conftest import make_app
+from tests.loopback import LoopbackServer
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -20,27 +19,9 @@ START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 @pytest.fixture(scope="module")
 def remote():
     """Another issuer's web server on loopback, serving a status list and its key document."""
-    served: dict[str, bytes] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server API
-            body = served.get(self.path)
-            if body is None:
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield httpd.server_address[1], served
-    httpd.shutdown()
-    httpd.server_close()
+    server = LoopbackServer()
+    yield server.port, server.documents
+    server.close()
 
 
 def _signed_badge(port, served):

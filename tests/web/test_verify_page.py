@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -17,42 +15,15 @@ from tests.web.browsing import Browser
 from tests.web.test_credential_page import award, person, revoke
 
 
-class JsonServer:
-    """A tiny HTTP server on 127.0.0.1 that answers every GET with one JSON body."""
-
-    def __init__(self, body: bytes):
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - the http.server hook name
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_port}/badge.json"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def close(self):
-        self._server.shutdown()
-        self._thread.join(timeout=5)
-        self._server.server_close()
-
-
 @pytest.fixture
 def browser(app):
     return Browser(app)
 
 
 @pytest.fixture
-def served(app):
-    server = JsonServer(award(app)["text"].encode())
-    yield server
-    server.close()
+def served(app, loopback):
+    loopback.url = loopback.put("badge.json", award(app)["text"].encode())
+    return loopback
 
 
 def test_the_form_is_public_and_has_a_csrf_token(browser):
@@ -139,13 +110,10 @@ def test_url_to_a_private_address_is_refused_by_default(browser, served):
     assert f'value="{served.url}"' in html
 
 
-def test_url_is_fetched_when_private_addresses_are_allowed(tmp_path):
+def test_url_is_fetched_when_private_addresses_are_allowed(tmp_path, loopback):
     app = make_app(tmp_path, ISSUER_FETCH_ALLOW_PRIVATE=True)
-    server = JsonServer(award(app)["text"].encode())
-    try:
-        page = Browser(app).submit("/verify", {"url": server.url})
-    finally:
-        server.close()
+    url = loopback.put("badge.json", award(app)["text"].encode())
+    page = Browser(app).submit("/verify", {"url": url})
     assert page.status_code == 200 and ">Verified</p>" in page.get_data(as_text=True)
 
 
