@@ -11,6 +11,7 @@ DEFAULTS = {
     "ISSUER_NAME": "Open Recognition",
     "ISSUER_DATA_DIR": None,  # None: the Flask instance folder
     "ISSUER_DATABASE_URL": None,  # None: sqlite file in the data directory
+    "ISSUER_DATABASE_POOL": "queue",  # "none": a connection per session, closed after it
     "ISSUER_KEK": None,  # base64url of 32 bytes; None: the 0600 file ISSUER_KEK_FILE
     "ISSUER_KEK_FILE": None,  # None: <data dir>/kek
     "ISSUER_API_TOKEN": None,  # bearer token for POST /credentials/issue; None: generated file

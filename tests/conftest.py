@@ -19,8 +19,8 @@ TOKEN = "test-token-0123456789"
 def make_app(data_dir, **config):
     settings = {"TESTING": True, "ISSUER_DATA_DIR": str(data_dir), "ISSUER_API_TOKEN": TOKEN}
     database = _database_url()
-    if database:
-        settings["ISSUER_DATABASE_URL"] = database
+    if database:  # no pool: an app a test drops must not leave PostgreSQL connections open
+        settings.update(ISSUER_DATABASE_URL=database, ISSUER_DATABASE_POOL="none")
     settings.update(config)
     app = create_app(settings)
     _APPS.append(app)

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from .models import Base, IssuedCredential, Issuer, SigningKey, StatusList
 from .people import (ROLES, Achievement, ApiToken, Community, Invitation, Membership, StoredImage,
@@ -25,7 +26,8 @@ MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 def init_app(app: Flask) -> None:
     """Create the engine, bring the schema to the newest migration, close sessions on teardown."""
     url = app.config["ISSUER_DATABASE_URL"]
-    engine = create_engine(url, future=True, pool_pre_ping=True)
+    options = {"poolclass": NullPool} if app.config.get("ISSUER_DATABASE_POOL") == "none" else {}
+    engine = create_engine(url, future=True, pool_pre_ping=True, **options)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
     migrate(engine)

@@ -22,6 +22,20 @@ def demo_server(tmp_path_factory):
     server.close()
 
 
+def _edit_an_endorsement(server):
+    """An endorser changes their words: the endorsement is re-issued under the same id."""
+    from issuer.services import endorsing
+    from issuer.storage import User
+
+    with server.app.app_context():
+        session = get_session()
+        chen, bram = (session.query(User).filter_by(handle=h).one() for h in ("chen", "bram"))
+        endorsing.endorse(session, server.app.extensions["issuer.platform"], chen,
+                          endorsing.person_subject(chen, bram),
+                          endorsing.points("Edited: Bram makes every newcomer feel welcome — "
+                                           "and now he coaches new hosts too."))
+
+
 def _credentials_and_dids(server):
     with server.app.app_context():
         session = get_session()
@@ -31,7 +45,11 @@ def _credentials_and_dids(server):
 
 
 def test_every_demo_credential_verifies_in_the_reference(js, demo_server):
+    _edit_an_endorsement(demo_server)
     credentials, dids = _credentials_and_dids(demo_server)
+    assert any("Edited:" in json.dumps(c) for c in credentials)
+    subjects = {c["credentialSubject"]["id"] for c in credentials if "EndorsementCredential" in c["type"]}
+    assert any(s.startswith(demo_server.url + "/achievements/") for s in subjects)  # an achievement
     kinds = sorted({c["type"][1] for c in credentials})
     assert kinds == ["EndorsementCredential", "OpenBadgeCredential"]
     assert any(isinstance(c["issuer"], dict) and "parentOrg" in c["issuer"] for c in credentials)

@@ -30,7 +30,7 @@ def test_every_demo_credential_verifies(demo):
     with demo.app_context():
         rows = get_session().query(IssuedCredential).all()
         documents = [json.loads(row.signed_json) for row in rows]
-    assert len(documents) == 5
+    assert len(documents) == 6
     client = demo.test_client()
     for document in documents:
         response = client.post("/credentials/verify", json={"verifiableCredential": document})
