@@ -22,6 +22,8 @@ def test_demo_pages_render_for_a_visitor(demo):
     assert "Open Source Mentors" in home and 'alt="A green round emblem' in home
     community = visitor.get("/communities/open-source-mentors")
     assert community.status_code == 200 and "Amara Okafor" in community.get_data(as_text=True)
+    for page in ("/communities/open-source-mentors", "/people/bram"):  # link previews
+        assert '<meta property="og:title"' in visitor.get(page).get_data(as_text=True)
     profile = visitor.get("/people/bram").get_data(as_text=True)
     assert "Session host" in profile and "Chen Li" in profile  # a badge and who endorsed him
 
