@@ -13,7 +13,7 @@ from .vocab import (ACHIEVEMENT_CREDENTIAL_SCHEMA, ACHIEVEMENT_TYPES, ALIGNMENT_
                     ENDORSEMENT_CREDENTIAL_SCHEMA, IDENTIFIER_TYPES, JSON_SCHEMA_VALIDATOR,
                     OB_CONTEXT, OB_EXTENSIONS_CONTEXT,
                     RESULT_TYPES, VC1_CONTEXT, VC2_CONTEXT, _OB_CONTEXT_URL, _SCHEMA_BASE,
-                    _extension_ok, parse_datetime)
+                    _extension_ok, parse_datetime, type_list)
 
 # Each validator is a generator of "property.path: problem" strings (one rule, one message);
 # the public checks run them all and raise one DocumentError listing every problem.
@@ -34,11 +34,7 @@ def _at(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _types(value: Any) -> list[str]:
-    """A ``type`` value as a list: OB allows a compacted single string."""
-    if isinstance(value, str):
-        return [value]
-    return [t for t in value if isinstance(t, str)] if isinstance(value, list) else []
+_types = type_list
 
 
 def _raise(problems: Iterable[str]) -> None:

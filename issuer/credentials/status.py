@@ -17,8 +17,8 @@ import zlib
 from collections.abc import Callable, Container
 from datetime import datetime
 
-from .documents import OB_CONTEXT, VC2_CONTEXT, xsd_datetime
 from .errors import StatusListError
+from .vocab import OB_CONTEXT, VC2_CONTEXT, type_list, xsd_datetime
 
 MIN_ENTRIES = 131_072  # 16 KB: the herd-privacy minimum of BSL §Validate
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
@@ -178,18 +178,14 @@ def status_list_credential(list_url: str, issuer: str | dict, encoded_list: str,
     return document
 
 
-def _types(value) -> list:
-    return [value] if isinstance(value, str) else value if isinstance(value, list) else []
-
-
 def _list_subject(entry_type: str, list_credential: dict) -> dict:
     """The list credential's subject, after checking both have the types the entry calls for."""
     credential_type, subject_type = ENTRY_TYPES[entry_type]
-    listed_types = _types(list_credential.get("type")) if isinstance(list_credential, dict) else []
+    listed_types = type_list(list_credential.get("type")) if isinstance(list_credential, dict) else []
     if credential_type not in listed_types:
         raise StatusListError(f"the status list is not a {credential_type}", code=VERIFY)
     subject = list_credential.get("credentialSubject")
-    if not isinstance(subject, dict) or subject_type not in _types(subject.get("type")):
+    if not isinstance(subject, dict) or subject_type not in type_list(subject.get("type")):
         raise StatusListError(f"the status list's credentialSubject is not a {subject_type}",
                               code=VERIFY)
     return subject
@@ -203,7 +199,7 @@ def check_status(entry: dict, list_credential: dict, *, minimum_entries: int = M
                               code=VERIFY)
     subject = _list_subject(entry_type, list_credential)
     purpose = entry.get("statusPurpose")
-    if purpose not in _types(subject.get("statusPurpose")):
+    if purpose not in type_list(subject.get("statusPurpose")):
         raise StatusListError(f"statusPurpose {purpose!r} does not match the list's "
                               f"{subject.get('statusPurpose')!r}", code=VERIFY)
     if entry.get("statusSize", 1) != 1:

@@ -15,6 +15,7 @@ from typing import Callable
 from . import documents, proof, status
 from .canonical import Canonicalizer
 from .errors import CanonicalizationError, ContextError, CredentialError
+from .vocab import type_list
 from .results import (FAILED, OK, UNCHECKED, Check, KeyInfo, KeyUnavailable, StatusUnavailable,
                       VerificationResult)
 
@@ -42,7 +43,7 @@ class Verifier:
                challenge: str | None = None, domain: str | None = None) -> VerificationResult:
         """Verify one credential (or presentation with purpose='authentication'); never raises."""
         doc = document if isinstance(document, dict) else {}
-        result = VerificationResult(_str(doc.get("id")), _issuer_id(doc), _types(doc))
+        result = VerificationResult(_str(doc.get("id")), _issuer_id(doc), type_list(doc.get("type")))
         try:
             if not self._structure(document, result, purpose):
                 return result
@@ -213,7 +214,7 @@ def _check_presentation(doc: dict) -> None:
     first = contexts[0] if isinstance(contexts, list) and contexts else contexts
     if first not in (documents.VC2_CONTEXT, documents.VC1_CONTEXT):
         raise CredentialError("@context: the first context must be the VC 2.0 or 1.1 context")
-    if "VerifiablePresentation" not in _types(doc):
+    if "VerifiablePresentation" not in type_list(doc.get("type")):
         raise CredentialError("type: a presentation must have type VerifiablePresentation")
 
 
@@ -224,11 +225,6 @@ def _str(value) -> str | None:
 def _issuer_id(doc: dict) -> str | None:
     issuer = doc.get("issuer")
     return issuer if isinstance(issuer, str) else _str(issuer.get("id")) if isinstance(issuer, dict) else None
-
-
-def _types(doc: dict) -> list[str]:
-    value = doc.get("type", [])
-    return [value] if isinstance(value, str) else [t for t in value if isinstance(t, str)] if isinstance(value, list) else []
 
 
 def _suite(item: dict) -> str:

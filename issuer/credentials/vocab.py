@@ -79,3 +79,10 @@ def parse_datetime(value: Any) -> datetime:
 def _extension_ok(value: Any, allowed: frozenset[str]) -> bool:
     """An extensible-enum value: one of ``allowed`` or an ``ext:``-prefixed extension."""
     return isinstance(value, str) and (value in allowed or re.fullmatch(r"ext:\S+", value) is not None)
+
+
+def type_list(value: Any) -> list[str]:
+    """A ``type`` (or other 1..* string) value as a list: a compacted single string is allowed."""
+    if isinstance(value, str):
+        return [value]
+    return [t for t in value if isinstance(t, str)] if isinstance(value, list) else []

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from .. import keystore, storage
 from ..credentials import documents, proof, status
+from ..credentials.vocab import type_list
 from ..credentials.errors import ContextError, DocumentError
 from ..storage import IssuedCredential, Issuer, StatusList
 from .issuers import issuer_profile
@@ -110,8 +111,7 @@ def _add_context(document: dict, url: str) -> None:
 
 
 def _types(document: dict) -> set[str]:
-    value = document.get("type", [])
-    return {value} if isinstance(value, str) else set(value) if isinstance(value, list) else set()
+    return set(type_list(document.get("type")))
 
 
 def _kind(document: dict) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+from flask import (Blueprint, Response, abort, flash, redirect, render_template,
                    request, url_for)
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -24,10 +24,10 @@ from ..markdown import render_markdown
 from ..services import badges
 from ..services.communities import community_by_slug
 from ..services.people import FieldError
-from ..services.platform import Platform
 from ..services.roles import LEADER_ROLES, Forbidden, active_role
 from ..storage import Community
 from .negotiation import PROFILE_TYPES, json_type
+from .context import platform
 
 bp = Blueprint("achievements", __name__)
 TYPE_LABELS = {"CommunityService": "Community service", "ext:Contribution": "Contribution",
@@ -59,9 +59,6 @@ class AwardForm(FlaskForm):
 class RevokeForm(FlaskForm):
     reason = StringField("Reason")
 
-
-def platform() -> Platform:
-    return current_app.extensions["issuer.platform"]
 
 
 def _me():

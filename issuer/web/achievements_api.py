@@ -14,7 +14,8 @@ from flask import abort, g, jsonify
 from .. import storage
 from ..services import badges
 from . import api
-from .achievements import achievement_or_404, community_or_404, platform
+from .achievements import achievement_or_404, community_or_404
+from .context import platform
 from .body import json_body, member
 from .errors import BadRequest
 

@@ -10,9 +10,10 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from .. import services, storage
+from .. import storage
 from ..services import people
 from ..storage import User
+from .context import platform
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -53,7 +54,7 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            user = people.create_user(storage.get_session(), services_platform(),
+            user = people.create_user(storage.get_session(), platform(),
                                       handle=form.handle.data, email=form.email.data,
                                       display_name=form.display_name.data, password=form.password.data)
         except people.FieldError as error:
@@ -83,12 +84,6 @@ def logout():
     logout_user()
     flash("You are logged out.")
     return redirect(url_for("public.index"))
-
-
-def services_platform() -> services.Platform:
-    from flask import current_app
-
-    return current_app.extensions["issuer.platform"]
 
 
 __all__ = ["bp", "login_manager", "current_user", "safe_next"]

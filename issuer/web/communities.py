@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -25,6 +25,7 @@ from ..services.people import FieldError
 from ..services.roles import LEADER_ROLES, active_role, membership, require_leader
 from ..storage import ROLES, Community, StoredImage
 from .negotiation import PROFILE_TYPES, json_type
+from .context import platform
 
 bp = Blueprint("communities", __name__)
 
@@ -50,9 +51,6 @@ class InviteForm(FlaskForm):
     days = IntegerField("Valid for (days)", default=14, validators=[NumberRange(1, 90)])
     uses = IntegerField("How many people may use it", default=1, validators=[NumberRange(1, 500)])
 
-
-def platform():
-    return current_app.extensions["issuer.platform"]
 
 
 def me():

@@ -14,7 +14,8 @@ from ..services.roles import LEADER_ROLES, active_role
 from ..storage import Community, Membership
 from . import api
 from .body import json_body, member
-from .communities import community_or_404, member_or_404, platform
+from .communities import community_or_404, member_or_404
+from .context import platform
 from .errors import BadRequest
 
 TEXT_FIELDS = {"name": "name", "slug": "slug", "domain": "domain", "purpose": "purpose",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import services, storage
@@ -24,9 +24,6 @@ ACTIONS = {"accept": (recognition.set_consent, "accepted", "Accepted. It is priv
            "public": (recognition.set_visibility, "public", "It now shows on your public profile."),
            "private": (recognition.set_visibility, "private", "It no longer shows on your profile.")}
 
-
-def platform() -> services.Platform:
-    return current_app.extensions["issuer.platform"]
 
 
 def person_or_404(handle: str) -> User:

@@ -12,7 +12,8 @@ from ..storage import Achievement
 from . import api
 from .body import json_body, member
 from .errors import problem
-from .people import or_404, person_or_404, platform
+from .context import platform
+from .people import or_404, person_or_404
 
 
 @api.bp.errorhandler(endorsing.RateLimited)

@@ -14,7 +14,8 @@ from .. import storage
 from ..services import endorsing, recognition
 from ..services.people import FieldError
 from ..storage import Achievement
-from .people import bp, or_404, person_or_404, platform
+from .context import platform
+from .people import bp, or_404, person_or_404
 
 
 class EndorseForm(FlaskForm):

@@ -9,13 +9,11 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from .. import services, storage
 from .negotiation import CREDENTIAL_TYPES, json_type
 from ..storage import StatusList
+from .context import platform
 
 bp = Blueprint("public", __name__)
 
 
-
-def platform() -> services.Platform:
-    return current_app.extensions["issuer.platform"]
 
 
 def _json(text: str, *, cache_seconds: int | None = None) -> Response:

@@ -10,12 +10,10 @@ from .. import services, storage
 from ..credentials.verify import FAILED, UNCHECKED
 from .body import json_body, member
 from .errors import BadRequest
+from .context import platform
 
 bp = Blueprint("vcapi", __name__)
 
-
-def platform() -> services.Platform:
-    return current_app.extensions["issuer.platform"]
 
 
 def _require_token() -> None:

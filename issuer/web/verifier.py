@@ -17,7 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import TextAreaField, URLField
 from wtforms.validators import Length, Optional
 
-from .. import export, services, storage
+from .. import export, storage
 from ..fetch import FetchError, fetch_json
 from ..markdown import render_markdown
 from ..services import showing
@@ -26,6 +26,7 @@ from . import api
 from .negotiation import CREDENTIAL_TYPES, json_type
 from .body import depth, json_body, member
 from .errors import BadRequest
+from .context import platform
 
 bp = Blueprint("verifier", __name__)
 
@@ -34,9 +35,6 @@ bp = Blueprint("verifier", __name__)
 def _helpers() -> dict:
     return {"md": render_markdown}  # sanitised Markdown (nh3) for criteria, narratives, comments
 
-
-def platform() -> services.Platform:
-    return current_app.extensions["issuer.platform"]
 
 
 def verify_url(uuid: str) -> str:
