@@ -1,8 +1,11 @@
 """Thin web views: parse → one service or core call → render."""
 
-from flask import Flask
+import contextlib
+
+from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
 
+from ..fetch import request_budget
 from . import achievements, api, auth, communities, errors, people, public, settings, vcapi, verifier
 
 csrf = CSRFProtect()
@@ -25,6 +28,7 @@ def init_app(app: Flask) -> None:
     csrf.exempt(vcapi.bp)  # bearer-token and public JSON endpoints: no cookies, no CSRF
     csrf.exempt(api.bp)
     errors.init_app(app)
+    _fetch_budget(app)
 
     @app.context_processor
     def _navigation():
@@ -35,3 +39,19 @@ def init_app(app: Flask) -> None:
             return [(endpoint, label) for endpoint, label in NAV if has_endpoint(endpoint)]
 
         return {"nav_links": nav_links, "has_endpoint": has_endpoint}
+
+
+def _fetch_budget(app: Flask) -> None:
+    """All outbound fetches of one request share one fetch timeout (ISSUER_FETCH_TIMEOUT)."""
+
+    @app.before_request
+    def _start():
+        stack = contextlib.ExitStack()
+        stack.enter_context(request_budget(app.config["ISSUER_FETCH_TIMEOUT"]))
+        g.fetch_budget = stack
+
+    @app.teardown_request
+    def _end(_error):
+        stack = g.pop("fetch_budget", None)
+        if stack is not None:
+            stack.close()
