@@ -132,7 +132,8 @@ def _status_line(result: VerificationResult, reason: str | None) -> dict:
     if outcome == UNCHECKED:
         return _line("revocation", UNCHECKED, f"Whether it was revoked could not be checked: {message}.")
     if message in ("revoked", "suspended"):
-        return _line("revocation", FAILED, f"It was {message} ({reason or 'no reason given'}).")
+        # No reason: none was given, or it is not for this viewer to read (services.showing).
+        return _line("revocation", FAILED, f"It was {message}" + (f" ({reason})." if reason else "."))
     return _line("revocation", FAILED, f"Its revocation status is not trustworthy: {message}.")
 
 

@@ -3,6 +3,8 @@
 The privacy rule lives here once: a credential made through the web app (it has a recipient) is
 public only when its recipient accepted it and made it public; until then only the recipient
 and its author see it. Credentials without a recipient (VC-API, status lists) stay public.
+The reason a credential was revoked follows the same rule, and is told only about the very
+credential presented (same id and proof), never about whatever holds a status list index.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import storage
+from ..credentials.proof import proofs_of
 from ..credentials.results import VerificationResult
 from ..explain import IssuerName, explain
 from ..storage import Community, IssuedCredential, Issuer, User
 from .platform import Platform
-from .verifying import revocation_reason, verifier
+from .verifying import verifier
 
 
 def can_see(row: IssuedCredential, user: User | None) -> bool:
@@ -57,11 +61,53 @@ def _issuer_ids(result: VerificationResult) -> list[str | None]:
     return [result.issuer_id, *(i for e in result.endorsements for i in _issuer_ids(e))]
 
 
-def verify_explained(session: Session, platform: Platform,
-                     document: object) -> tuple[VerificationResult, dict]:
-    """Verify a document (ours from storage, others' by guarded fetch) and explain the outcome."""
+def revocation_reason(session: Session, platform: Platform, document: object,
+                      viewer: User | None = None) -> str | None:
+    """The reason given for revoking this very credential of ours, if ``viewer`` may see it.
+
+    The status list is public, so its index only finds a candidate: the presented document must
+    carry that credential's id and exactly its proof values, and the credential must be visible
+    to the viewer (public, or the viewer is its recipient or author).
+    """
+    row = _presented_credential(session, platform, document)
+    if row is None or row.revoked_at is None or not can_see(row, viewer):
+        return None
+    return row.revocation_reason
+
+
+def _presented_credential(session: Session, platform: Platform,
+                          document: object) -> IssuedCredential | None:
+    """Our stored credential that ``document`` is a copy of (same id and proofs), or None."""
+    entry = document.get("credentialStatus") if isinstance(document, dict) else None
+    entry = next((e for e in entry if isinstance(e, dict)), None) if isinstance(entry, list) else entry
+    if not isinstance(entry, dict):
+        return None
+    prefix, url = f"{platform.base_url}/credentials/status/", entry.get("statusListCredential")
+    list_id = url[len(prefix):] if isinstance(url, str) and url.startswith(prefix) else ""
+    index = entry.get("statusListIndex")
+    if not (list_id.isdigit() and isinstance(index, str) and index.isdigit()):
+        return None
+    if not (storage.in_id_range(int(list_id)) and storage.in_id_range(int(index))):
+        return None
+    row = session.scalar(select(IssuedCredential).where(
+        IssuedCredential.status_list_id == int(list_id), IssuedCredential.status_index == int(index)))
+    if row is None or document.get("id") != row.vc_id:
+        return None
+    presented = _proof_values(document)
+    return row if presented and presented == _proof_values(json.loads(row.signed_json)) else None
+
+
+def _proof_values(document: dict) -> set[str]:
+    return {p.get("proofValue") for p in proofs_of(document)
+            if isinstance(p, dict) and isinstance(p.get("proofValue"), str)}
+
+
+def verify_explained(session: Session, platform: Platform, document: object,
+                     viewer: User | None = None) -> tuple[VerificationResult, dict]:
+    """Verify a document (ours from storage, others' by guarded fetch) and explain the outcome;
+    a revocation reason is shown only as ``revocation_reason`` allows for ``viewer``."""
     result = verifier(session, platform).verify(document)
-    reason = revocation_reason(session, platform, document) if isinstance(document, dict) else None
+    reason = revocation_reason(session, platform, document, viewer)
     return result, explain(result, revocation_reason=reason,
                            issuers=issuer_names(session, _issuer_ids(result)))
 
@@ -70,17 +116,19 @@ def credential_page(session: Session, platform: Platform, row: IssuedCredential,
                     user: User | None) -> dict:
     """Everything the credential page shows, read from the signed JSON and verified live."""
     document = json.loads(row.signed_json)
-    _, explanation = verify_explained(session, platform, document)
-    endorsements = [_endorsement_entry(session, platform, e) for e in endorsements_of(session, row, user)]
+    _, explanation = verify_explained(session, platform, document, user)
+    endorsements = [_endorsement_entry(session, platform, e, user)
+                    for e in endorsements_of(session, row, user)]
     return {"row": row, "credential": describe(document), "explanation": explanation,
             "issued_by": issued_by(session, platform, row), "recipient": recipient_of(session, row),
             "endorsements": endorsements, "url": platform.credential_url(row.id)}
 
 
-def _endorsement_entry(session: Session, platform: Platform, row: IssuedCredential) -> dict:
+def _endorsement_entry(session: Session, platform: Platform, row: IssuedCredential,
+                       user: User | None) -> dict:
     """One endorsement of a credential: who, what they said, and its own verification."""
     document = json.loads(row.signed_json)
-    _, explanation = verify_explained(session, platform, document)
+    _, explanation = verify_explained(session, platform, document, user)
     return {"row": row, "endorser": row.issuer.name, "credential": describe(document),
             "explanation": explanation, "url": platform.credential_url(row.id)}
 

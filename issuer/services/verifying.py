@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
@@ -14,7 +13,7 @@ from ..credentials import keys
 from ..credentials.errors import KeyMaterialError
 from ..credentials.verify import KeyInfo, KeyUnavailable, StatusUnavailable, Verifier
 from ..fetch import FetchError, fetch_json
-from ..storage import IssuedCredential, Issuer, StatusList
+from ..storage import Issuer, StatusList
 from .issuing import status_list_json
 from .platform import Platform
 
@@ -91,7 +90,8 @@ def get_status(session: Session, platform: Platform, url: str, *, fetch: bool) -
     prefix = f"{platform.base_url}/credentials/status/"
     if url.startswith(prefix):
         tail = url[len(prefix):]
-        listing = session.get(StatusList, int(tail)) if tail.isdigit() else None
+        listing = (session.get(StatusList, int(tail))
+                   if tail.isdigit() and storage.in_id_range(int(tail)) else None)
         if listing is None:
             raise StatusUnavailable(f"no status list at {url}")
         return json.loads(status_list_json(session, platform, listing))
@@ -101,17 +101,3 @@ def get_status(session: Session, platform: Platform, url: str, *, fetch: bool) -
         return fetch_json(url, platform.fetch_policy)
     except FetchError as error:
         raise StatusUnavailable(str(error)) from None
-
-
-def revocation_reason(session: Session, platform: Platform, document: dict) -> str | None:
-    """For our own revoked credentials, the reason the issuer gave."""
-    entry = document.get("credentialStatus") if isinstance(document, dict) else None
-    if not isinstance(entry, dict) or not str(entry.get("statusListCredential", "")).startswith(platform.base_url):
-        return None
-    list_id = urlsplit(entry["statusListCredential"]).path.rsplit("/", 1)[-1]
-    index = entry.get("statusListIndex")
-    if not (list_id.isdigit() and isinstance(index, str) and index.isdigit()):
-        return None
-    row = session.query(IssuedCredential).filter_by(status_list_id=int(list_id),
-                                                    status_index=int(index)).one_or_none()
-    return row.revocation_reason if row is not None else None

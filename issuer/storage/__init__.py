@@ -16,11 +16,12 @@ from .people import (ROLES, Achievement, ApiToken, Community, Invitation, Member
 __all__ = ["Base", "IssuedCredential", "Issuer", "SigningKey", "StatusList", "init_app",
            "ROLES", "Achievement", "ApiToken", "Community", "Invitation", "Membership",
            "StoredImage", "User",
-           "get_session", "issuer_by_slug", "issuer_by_did", "credential_by_uuid",
+           "MAX_ID", "in_id_range", "get_session", "issuer_by_slug", "issuer_by_did", "credential_by_uuid",
            "newest_status_list", "index_in_use", "allocated_count", "revoked_indexes"]
 
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+MAX_ID = 2**31 - 1  # INTEGER columns (PostgreSQL int4): a larger id or index names no row
 
 
 def init_app(app: Flask) -> None:
@@ -73,6 +74,11 @@ def _close_session(_exc) -> None:
     session = g.pop("db", None)
     if session is not None:
         session.close()
+
+
+def in_id_range(value: int) -> bool:
+    """Whether an integer from a URL or a document can be an id or index in the database."""
+    return 0 <= value <= MAX_ID
 
 
 def issuer_by_slug(session: Session, slug: str) -> Issuer | None:

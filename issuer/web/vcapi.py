@@ -63,7 +63,7 @@ def verify_credential():
     session = storage.get_session()
     result = services.verifier(session, platform()).verify(credential)
     payload = result.to_vcapi()
-    reason = services.revocation_reason(session, platform(), credential)
+    reason = services.revocation_reason(session, platform(), credential, viewer=None)  # anonymous
     if reason:
         payload["revocationReason"] = reason
     return jsonify(payload), 200 if result.verified else 422

@@ -76,7 +76,8 @@ def credential(uuid: str):
 def credential_verify(uuid: str):
     row = _visible(uuid, current_user)
     document = json.loads(row.signed_json)
-    _, explanation = showing.verify_explained(storage.get_session(), platform(), document)
+    _, explanation = showing.verify_explained(storage.get_session(), platform(), document,
+                                              current_user)
     return render_template("credentials/verify.html", row=row, explanation=explanation,
                            credential=showing.describe(document))
 
@@ -113,7 +114,8 @@ def verify():
     if form.validate_on_submit():
         try:
             document = _submitted_document(form)
-            _, explanation = showing.verify_explained(storage.get_session(), platform(), document)
+            _, explanation = showing.verify_explained(storage.get_session(), platform(), document,
+                                                      current_user)
         except FieldError as error:
             getattr(form, error.field).errors.append(error.detail)
     return render_template("verify/verify.html", form=form, explanation=explanation), \
@@ -187,7 +189,8 @@ def api_verify_explained():
             raise BadRequest(f"url: {error.detail}", kind="url-refused") from None
     else:
         raise BadRequest('send {"credential": {…}} or {"url": "…"}', kind="missing-member")
-    result, explanation = showing.verify_explained(storage.get_session(), platform(), document)
+    result, explanation = showing.verify_explained(storage.get_session(), platform(), document,
+                                                   g.api_user)
     payload = {key: explanation[key] for key in ("verified", "verdict", "checks", "endorsements")}
     return jsonify({**payload, "result": result.as_dict()}), 200 if result.verified else 422
 
