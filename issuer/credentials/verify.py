@@ -90,7 +90,9 @@ class Verifier:
     def _proofs(self, doc, result, purpose, challenge, domain) -> None:
         proofs = proof.proofs_of(doc)
         if not proofs:
-            result.add("proof", FAILED, "the document has no proof", SECURITY + "PROOF_VERIFICATION_ERROR")
+            message = ("the presentation is not signed: it has no proof"
+                       if purpose == "authentication" else "the document has no proof")
+            result.add("proof", FAILED, message, SECURITY + "PROOF_VERIFICATION_ERROR")
             return
         for item in proofs:
             self._one_proof(doc, item, result, purpose, challenge, domain)
@@ -216,6 +218,11 @@ def _check_presentation(doc: dict) -> None:
         raise CredentialError("@context: the first context must be the VC 2.0 or 1.1 context")
     if "VerifiablePresentation" not in type_list(doc.get("type")):
         raise CredentialError("type: a presentation must have type VerifiablePresentation")
+    credentials = doc.get("verifiableCredential", [])
+    items = credentials if isinstance(credentials, list) else [credentials]
+    if not all(isinstance(item, dict) for item in items):
+        raise CredentialError("verifiableCredential: must be a credential (a JSON object) or an "
+                              "array of credentials")
 
 
 def _str(value) -> str | None:

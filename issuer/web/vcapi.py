@@ -7,7 +7,7 @@ import hmac
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from .. import services, storage
-from ..credentials.verify import FAILED, UNCHECKED
+from ..credentials.verify import FAILED
 from .body import json_body, member
 from .errors import BadRequest
 from .context import platform
@@ -71,34 +71,26 @@ def verify_credential():
 
 @bp.post("/presentations/verify")
 def verify_presentation():
+    """The presentation's own proof (authentication, challenge, domain) and every credential in
+    it. An unsigned or malformed presentation is never verified: it fails the proof or structure
+    check (422, the usual body), as the VC-API verifier suite expects of a credential."""
     body = json_body()
     presentation = member(body, "verifiablePresentation")
     options = member(body, "options", required=False) or {}
-    challenge, domain = options.get("challenge"), options.get("domain")
+    challenge = member(options, "challenge", str, required=False)
+    domain = member(options, "domain", str, required=False)
     checker = services.verifier(storage.get_session(), platform())
-    checks, warnings, errors = [], [], []
-    if "proof" in presentation:
-        outer = checker.verify(presentation, purpose="authentication", challenge=challenge, domain=domain)
-        outer_body = outer.to_vcapi()
-        checks, warnings, errors = outer_body["checks"], outer_body["warnings"], outer_body["errors"]
-        presentation_ok = outer.verified
-    elif challenge is not None or domain is not None:
-        errors.append({"check": "proof", "outcome": FAILED,
-                       "message": "a challenge or domain was given but the presentation is not signed"})
-        presentation_ok = False
-    else:
-        warnings.append({"check": "proof", "outcome": UNCHECKED, "message": "the presentation is not signed"})
-        presentation_ok = True
+    outer = checker.verify(presentation, purpose="authentication", challenge=challenge, domain=domain)
+    payload = outer.to_vcapi()
     credentials = presentation.get("verifiableCredential", [])
     credentials = credentials if isinstance(credentials, list) else [credentials]
     results = [checker.verify(c) for c in credentials]
     for index, result in enumerate(results):
         if not result.verified:
-            errors.append({"check": "credential", "outcome": FAILED,
-                           "message": f"verifiableCredential[{index}] does not verify"})
-    verified = presentation_ok and all(r.verified for r in results)
-    payload = {"verified": verified, "checks": checks, "warnings": warnings, "errors": errors,
-               "credentialResults": [r.to_vcapi() for r in results]}
+            payload["errors"].append({"check": "credential", "outcome": FAILED,
+                                      "message": f"verifiableCredential[{index}] does not verify"})
+    verified = outer.verified and all(r.verified for r in results)
+    payload.update(verified=verified, credentialResults=[r.to_vcapi() for r in results])
     return jsonify(payload), 200 if verified else 422
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 
 import pytest
 
@@ -282,7 +283,9 @@ def test_presentations_verify_signed_and_unsigned(client, auth, app):
     assert wrong.status_code == 422
     unsigned = _presentation(vc, holder, sign=False)
     plain = client.post("/presentations/verify", json={"verifiablePresentation": unsigned})
-    assert plain.status_code == 200 and plain.get_json()["warnings"]
+    assert plain.status_code == 422 and not plain.get_json()["verified"]  # never verified unsigned
+    assert {"check": "proof", "outcome": "failed", "message": "the presentation is not signed: it "
+            "has no proof"}.items() <= plain.get_json()["errors"][0].items()
     demanded = client.post("/presentations/verify", json={"verifiablePresentation": unsigned,
                                                           "options": {"challenge": "c-1"}})
     assert demanded.status_code == 422
@@ -291,6 +294,72 @@ def test_presentations_verify_signed_and_unsigned(client, auth, app):
     broken = client.post("/presentations/verify",
                          json={"verifiablePresentation": _presentation(vc_bad, holder, sign=False)})
     assert broken.status_code == 422
+
+
+@pytest.mark.parametrize("presentation,words", [
+    ({}, "the first context must be"),
+    ({"@context": [VC2]}, "type VerifiablePresentation"),
+    ({"@context": [VC2], "type": ["VerifiableCredential"]}, "type VerifiablePresentation"),
+    ({"@context": [VC2], "type": ["VerifiablePresentation"], "verifiableCredential": "a string"},
+     "verifiableCredential: must be a credential"),
+    ({"@context": [VC2], "type": ["VerifiablePresentation"], "verifiableCredential": [1]},
+     "verifiableCredential: must be a credential"),
+    ({"@context": [VC2], "type": ["VerifiablePresentation"]}, "the presentation is not signed"),
+    ({"@context": [VC2], "type": ["VerifiablePresentation"], "verifiableCredential": []},
+     "the presentation is not signed"),
+])
+def test_malformed_or_unsigned_presentations_are_never_verified(client, presentation, words):
+    response = client.post("/presentations/verify", json={"verifiablePresentation": presentation})
+    body = response.get_json()
+    assert response.status_code == 422 and body["verified"] is False
+    assert any(words in e["message"] for e in body["errors"]), body["errors"]
+
+
+@pytest.mark.parametrize("body,words", [
+    ({"verifiablePresentation": []}, "verifiablePresentation: must be an object"),
+    ({"verifiablePresentation": "vp"}, "verifiablePresentation: must be an object"),
+    ({"verifiablePresentation": {}, "options": {"challenge": 5}}, "challenge: must be a string"),
+    ({"verifiablePresentation": {}, "options": {"domain": ["x"]}}, "domain: must be a string"),
+])
+def test_presentation_requests_of_the_wrong_shape_are_400(client, body, words):
+    response = client.post("/presentations/verify", json=body)
+    assert response.status_code == 400 and words in response.get_json()["detail"]
+
+
+def test_a_presentation_of_slow_status_lists_costs_one_fetch_timeout(tmp_path, loopback):
+    # Six credentials name six status lists that each trickle their headers: all fetches of the
+    # request share one budget, so only the first list is asked for (before: all six, in turn).
+    app = make_app(tmp_path, ISSUER_FETCH_TIMEOUT=1, ISSUER_FETCH_ALLOW_PRIVATE=True)
+
+    def trickle(handler):
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        for _ in range(16):
+            time.sleep(0.25)
+            try:
+                handler.wfile.write(b"X: y\r\n")
+            except OSError:
+                return
+
+    credentials = []
+    for n in range(6):
+        url = loopback.route(f"/status/{n}", trickle)
+        credentials.append(badge(id=f"urn:uuid:{n}", validFrom="2026-01-01T00:00:00Z",
+                                 issuer={"id": "did:example:other", "type": ["Profile"], "name": "Other"},
+                                 credentialStatus={"id": f"urn:uuid:s{n}",
+                                                   "type": "BitstringStatusListEntry",
+                                                   "statusPurpose": "revocation",
+                                                   "statusListCredential": url,
+                                                   "statusListIndex": "7"}))
+    presentation = {"@context": [VC2], "type": ["VerifiablePresentation"],
+                    "verifiableCredential": credentials}
+    response = app.test_client().post("/presentations/verify",
+                                      json={"verifiablePresentation": presentation})
+    assert response.status_code == 422
+    assert loopback.requests == ["/status/0"]
+    statuses = [c["message"] for r in response.get_json()["credentialResults"]
+                for c in r["result"]["checks"] if c["check"] == "status"]
+    assert len(statuses) == 6 and "within the time limit" in statuses[0]
+    assert all("already spent its time for fetching" in s for s in statuses[1:])
 
 
 def test_did_web_issuer_publishes_its_key_and_verifies(tmp_path, auth):
