@@ -8,7 +8,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..storage import ApiToken, User
+from ..storage import ApiToken, User, in_id_range
 from .people import FieldError
 from .platform import now_utc
 
@@ -43,7 +43,8 @@ def user_for_token(session: Session, plain: str) -> User | None:
 
 
 def revoke_token(session: Session, user: User, token_id: int) -> bool:
-    record = session.get(ApiToken, token_id)
+    """Revoke one of ``user``'s tokens; False when there is no such token of theirs."""
+    record = session.get(ApiToken, token_id) if in_id_range(token_id) else None
     if record is None or record.user_id != user.id:
         return False
     record.revoked_at = record.revoked_at or now_utc()

@@ -40,7 +40,7 @@ def token_page():
 @login_required
 def revoke_token(token_id: int):
     if not tokens.revoke_token(storage.get_session(), current_user, token_id):
-        abort(404)
+        abort(404, description=f"no token {token_id} of yours")
     flash("The token is revoked.")
     return redirect(url_for("settings.token_page"))
 

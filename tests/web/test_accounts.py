@@ -72,6 +72,15 @@ def test_api_tokens_work_once_made_and_stop_when_revoked(browser):
     assert gone.status_code == 401 and gone.mimetype == "application/problem+json"
 
 
+@pytest.mark.parametrize("token_id", ["2147483648", "9223372036854775808", "99999999999999999999"])
+def test_token_ids_beyond_the_database_range_are_404(browser, token_id):
+    auth = {"Authorization": f"Bearer {browser.sign_up('ada').api_token()}"}
+    response = browser.client.delete(f"/api/v1/tokens/{token_id}", headers=auth)
+    assert response.status_code == 404 and f"no token {token_id}" in response.get_json()["detail"]
+    form = browser.submit(f"/settings/tokens/{token_id}/revoke", {}, form_url="/settings/tokens")
+    assert form.status_code == 404 and f"no token {token_id} of yours" in form.get_data(as_text=True)
+
+
 def test_api_needs_a_token_and_answers_problems(client):
     response = client.get("/api/v1/me")
     assert response.status_code == 401

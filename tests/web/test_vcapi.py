@@ -259,6 +259,28 @@ def test_unknown_credential_and_status_list_are_404(client):
     assert client.get("/credentials/status/999").status_code == 404
 
 
+@pytest.mark.parametrize("list_id", ["2147483648", "9223372036854775808", "99999999999999999999"])
+def test_status_list_ids_beyond_the_database_range_are_404(client, list_id):
+    response = client.get(f"/credentials/status/{list_id}")
+    assert response.status_code == 404 and f"no status list {list_id}" in response.get_json()["detail"]
+
+
+@pytest.mark.parametrize("member,value,outcome,words", [
+    ("statusListIndex", "99999999999999999999", "failed", "is outside the list"),
+    ("statusListIndex", "9223372036854775808", "failed", "is outside the list"),
+    ("statusListCredential", "/9223372036854775808", "could not check", "no status list at"),
+    ("statusListCredential", "/99999999999999999999", "could not check", "no status list at"),
+])
+def test_huge_status_numbers_at_verify_are_a_status_outcome(client, auth, member, value, outcome, words):
+    vc = issue(client, auth).get_json()["verifiableCredential"]
+    entry = vc["credentialStatus"]
+    entry[member] = entry["statusListCredential"].rsplit("/", 1)[0] + value if value[0] == "/" else value
+    response = client.post("/credentials/verify", json={"verifiableCredential": vc})
+    assert response.status_code == 422
+    [status] = [c for c in response.get_json()["result"]["checks"] if c["check"] == "status"]
+    assert status["outcome"] == outcome and words in status["message"]
+
+
 def _presentation(vc, holder_key, challenge=None, sign=True, canonicalizer=None):
     did = keys.did_key(holder_key.public_key())
     vp = {"@context": [VC2], "type": ["VerifiablePresentation"], "holder": did,
