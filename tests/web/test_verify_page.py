@@ -122,6 +122,28 @@ def test_url_must_be_http_or_https(browser):
     assert page.status_code == 400 and "only http and https URLs" in page.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("url,words", [
+    ("http://example.org:99999/badge.json", "not a valid URL"),
+    ("http://example.org:-1/", "not a valid URL"), ("http://example.org:abc/", "not a valid URL"),
+    ("http://[::1/", "not a valid URL"), ("http://a..b/", "not a valid host name"),
+    ("http://" + "a" * 64 + ".example/", "not a valid host name"),
+    ("http://.localhost/", "not a valid host name")])
+def test_malformed_urls_are_a_400_naming_the_problem(app, browser, url, words):
+    page = browser.submit("/verify", {"url": url})
+    assert page.status_code == 400 and words in page.get_data(as_text=True)
+    api_user, _ = person(app, "ada")
+    auth = {"Authorization": f"Bearer {api_user.api_token()}"}
+    refused = api_user.client.post("/api/v1/verify", json={"url": url}, headers=auth)
+    assert refused.status_code == 400 and words in refused.get_json()["detail"]
+
+
+def test_a_fetched_document_nested_too_deeply_is_a_400(tmp_path, loopback):
+    app = make_app(tmp_path, ISSUER_FETCH_ALLOW_PRIVATE=True)
+    url = loopback.put("deep.json", b"[" * 100_000 + b"]" * 100_000)
+    page = Browser(app).submit("/verify", {"url": url})
+    assert page.status_code == 400 and "nested too deeply" in page.get_data(as_text=True)
+
+
 def test_api_verifies_and_explains(app):
     browser, _ = person(app, "ada")
     auth = {"Authorization": f"Bearer {browser.api_token()}"}
