@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
 import time
 
 import pytest
@@ -203,3 +205,28 @@ def test_non_object_json_and_http_errors_are_explained(server):
         fetch_json(server + "/list", OPEN)
     with pytest.raises(FetchError, match="answered HTTP 404"):
         fetch(server + "/missing", OPEN)
+
+
+def test_the_deadline_covers_a_tls_handshake_that_trickles():
+    # A TLS record header, then its body a byte at a time: the handshake is bounded too.
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve():
+        connection, _ = listener.accept()
+        with connection:
+            connection.sendall(b"\x16\x03\x03\x00\x40")
+            for _ in range(16):
+                try:
+                    connection.sendall(b"\x02")
+                except OSError:
+                    return
+                time.sleep(0.25)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(FetchError, match="within the time limit"):
+            fetch(f"https://127.0.0.1:{port}/", FetchPolicy(timeout=1.0, allow_private=True))
+    finally:
+        listener.close()
