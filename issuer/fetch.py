@@ -105,8 +105,8 @@ def _resolve(host: str, port: int, policy: FetchPolicy, deadline: float) -> str:
     lookup = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
         infos = lookup.result(timeout=_left(deadline))
-    except FutureTimeout:
-        raise FetchError(f"cannot resolve host {host!r} in time") from None
+    except FutureTimeout:  # the lookup goes on in its thread; this fetch does not wait for it
+        raise _DeadlineTimeout(f"cannot resolve host {host!r} in time") from None
     except socket.gaierror as error:
         raise FetchError(f"cannot resolve host {host!r}: {error.strerror}") from None
     except (OSError, UnicodeError, ValueError) as error:
