@@ -1,6 +1,6 @@
 """The one way this service fetches a URL: explicit, size- and time-limited, guarded against SSRF.
 
-Used for did:web documents, other issuers' status lists and (later) verify-by-URL. JSON-LD
+Used for did:web documents, other issuers' status lists and verify-by-URL. JSON-LD
 contexts are never fetched. Only http/https; the host is resolved once and every address must be
 public unless private ones are allowed by configuration; the connection goes to the checked
 address (no second DNS answer can swap it); redirects are followed by hand and re-checked.
