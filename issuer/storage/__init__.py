@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import zlib
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, current_app, g
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -30,10 +34,46 @@ def init_app(app: Flask) -> None:
     engine = create_engine(url, future=True, pool_pre_ping=True, **options)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
-    migrate(engine)
     app.extensions["issuer.engine"] = engine
+    with startup_lock(app):
+        migrate(engine)
     app.extensions["issuer.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
+
+
+# pg_advisory_lock key shared by every process of the service on one database
+STARTUP_LOCK_KEY = zlib.crc32(b"open-recognition-issuer start-up")
+
+
+@contextmanager
+def startup_lock(app: Flask):
+    """Let one process at a time through start-up work (migrations, first rows).
+
+    Workers started together (gunicorn -w N) would otherwise all migrate and create the same
+    first rows at once. PostgreSQL: a session advisory lock, held on a connection of its own.
+    SQLite: an exclusive flock on a file beside the database file.
+    """
+    engine = app.extensions["issuer.engine"]
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK_KEY})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_LOCK_KEY})
+                connection.commit()
+        return
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    fd = os.open(f"{database}.startup-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the file releases the lock
 
 
 def alembic_config():
