@@ -13,14 +13,17 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from issuer.credentials import status
 from tests.conftest import TOKEN, _database_url
 
 WORKERS = 4
@@ -34,12 +37,12 @@ def post_worker_init(worker):
 class Gunicorn:
     """``gunicorn -w 4 'issuer:create_app()'`` on a socket this process bound and hands over."""
 
-    def __init__(self, data_dir: Path, **env):
+    def __init__(self, data_dir: Path, database: str | None = None, **env):
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(64)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.database = _database_url() or f"sqlite:///{data_dir / 'issuer.sqlite3'}"
+        self.database = database or _database_url() or f"sqlite:///{data_dir / 'issuer.sqlite3'}"
         hooks = data_dir / "gunicorn_hooks.py"
         hooks.write_text(HOOKS)
         self.log = data_dir / "gunicorn.log"
@@ -95,8 +98,8 @@ class Gunicorn:
 def gunicorn(tmp_path):
     servers = []
 
-    def start(**env):
-        server = Gunicorn(tmp_path, **env)
+    def start(database: str | None = None, **env):
+        server = Gunicorn(tmp_path, database, **env)
         servers.append(server)
         server.wait_ready()
         return server
@@ -104,6 +107,76 @@ def gunicorn(tmp_path):
     yield start
     for server in servers:
         server.close()
+
+
+def _credential(n: int) -> dict:
+    return {"credential": {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "credentialSubject": {"id": f"did:example:holder-{n}"}}}
+
+
+def _published_bits(server: Gunicorn, list_path: str) -> status.StatusList:
+    code, document = server.request("GET", list_path)
+    assert code == 200, document
+    return status.StatusList.decode(document["credentialSubject"]["encodedList"])
+
+
+def test_a_fresh_issuers_first_concurrent_issuances_share_one_status_list(gunicorn):
+    server = gunicorn()
+    with ThreadPoolExecutor(8) as pool:
+        issued = list(pool.map(lambda n: server.request("POST", "/credentials/issue", _credential(n)),
+                               range(16)))
+    assert all(code == 201 for code, _ in issued), issued[:2]
+    lists = {body["verifiableCredential"]["credentialStatus"]["statusListCredential"]
+             for _, body in issued}
+    assert len(lists) == 1, lists
+
+
+def test_revocations_are_published_by_every_worker(gunicorn):
+    """Concurrent revocations while others read the list: every revoked bit is served after."""
+    server = gunicorn()
+    rounds, per_round = 8, 4
+    issued = [server.request("POST", "/credentials/issue", _credential(0))]  # makes the list
+    with ThreadPoolExecutor(8) as pool:
+        issued += pool.map(lambda n: server.request("POST", "/credentials/issue", _credential(n)),
+                           range(1, rounds * per_round))
+    assert all(code == 201 for code, _ in issued), issued[:2]
+    credentials = [body["verifiableCredential"] for _, body in issued]
+    list_urls = {c["credentialStatus"]["statusListCredential"] for c in credentials}
+    assert len(list_urls) == 1, list_urls
+    list_path = list_urls.pop()[len(server.url):]
+    revoked: list[dict] = []
+    for round_ in range(rounds):
+        batch = credentials[round_ * per_round:(round_ + 1) * per_round]
+        stop = threading.Event()
+
+        def read_list():
+            while not stop.is_set():
+                server.request("GET", list_path)
+
+        readers = [threading.Thread(target=read_list) for _ in range(4)]
+        for reader in readers:
+            reader.start()
+        with ThreadPoolExecutor(per_round) as pool:
+            answers = list(pool.map(lambda c: server.request("POST", "/credentials/status", {
+                "credentialId": c["id"], "reason": "issued in error",
+                "credentialStatus": [{"type": "BitstringStatusListEntry", "status": "revoked"}]}),
+                batch))
+        stop.set()
+        for reader in readers:
+            reader.join()
+        assert all(code == 200 for code, _ in answers), answers
+        revoked += batch
+        for _ in range(2 * WORKERS):  # whichever worker answers, the new bits are there
+            bits = _published_bits(server, list_path)
+            missing = [c["id"] for c in revoked
+                       if not bits.get(int(c["credentialStatus"]["statusListIndex"]))]
+            assert missing == [], f"round {round_}: revoked but not published: {missing}"
+    for credential in (revoked[0], revoked[-1]):
+        code, result = server.request("POST", "/credentials/verify",
+                                      {"verifiableCredential": credential})
+        assert (code, result["verified"]) == (422, False)
 
 
 def test_workers_start_together_on_a_fresh_database_with_the_demo(gunicorn):
