@@ -133,6 +133,38 @@ def test_a_fresh_issuers_first_concurrent_issuances_share_one_status_list(gunico
     assert len(lists) == 1, lists
 
 
+def test_the_hourly_endorsement_limit_holds_for_concurrent_requests(gunicorn, tmp_path):
+    from issuer.services import recognition
+    from issuer.services.people import create_user
+    from issuer.services.tokens import create_token
+    from issuer.storage import get_session
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path)
+    with app.app_context():
+        session, platform = get_session(), app.extensions["issuer.platform"]
+        people = [create_user(session, platform, handle=f"p{n}", email=f"p{n}@example.org",
+                              display_name=f"P{n}", password="long enough pw") for n in range(27)]
+        _, bearer = create_token(session, people[0], "endorsing")
+    server = gunicorn(database=app.config["ISSUER_DATABASE_URL"])
+    limit = recognition.RATE_LIMIT_PER_HOUR
+
+    def endorse(person):
+        request = urllib.request.Request(
+            f"{server.url}/api/v1/people/{person.handle}/endorsements", method="POST",
+            data=b'{"comment": "Thanks"}', headers={"Authorization": f"Bearer {bearer}",
+                                                     "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with ThreadPoolExecutor(13) as pool:
+        codes = list(pool.map(endorse, people[1:]))
+    assert sorted(codes) == [201] * limit + [429] * (26 - limit)
+
+
 def test_revocations_are_published_by_every_worker(gunicorn):
     """Concurrent revocations while others read the list: every revoked bit is served after."""
     server = gunicorn()
