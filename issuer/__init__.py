@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,9 +24,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     _api_token(app)
     storage.init_app(app)
     app.extensions["issuer.platform"] = _platform(app)
-    with app.app_context():
-        from . import services
+    _first_rows(app)
+    web.init_app(app)
+    cli.init_app(app)
+    return app
 
+
+def _first_rows(app: Flask) -> None:
+    """The platform issuer and, with ISSUER_DEMO, the demo: one process at a time, once."""
+    from . import services, storage
+
+    with app.app_context(), storage.startup_lock(app):
         services.ensure_platform_issuer(storage.get_session(), app.extensions["issuer.platform"])
         if app.config["ISSUER_DEMO"]:
             from . import demo
@@ -35,9 +42,6 @@ def create_app(test_config: dict | None = None) -> Flask:
             if demo.seed(storage.get_session(), app.extensions["issuer.platform"]):
                 app.logger.warning("demo community created; demo accounts use the password %r",
                                    demo.PASSWORD)
-    web.init_app(app)
-    cli.init_app(app)
-    return app
 
 
 def _platform(app: Flask):
@@ -70,9 +74,7 @@ def _api_token(app: Flask) -> None:
     """ISSUER_API_TOKEN, or a random token kept in <data dir>/api_token (0600)."""
     if app.config["ISSUER_API_TOKEN"]:
         return
+    from .config import secret_file
+
     path = Path(app.config["ISSUER_DATA_DIR"]) / "api_token"
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(32))
-    app.config["ISSUER_API_TOKEN"] = path.read_text().strip()
+    app.config["ISSUER_API_TOKEN"] = secret_file(path, lambda: secrets.token_urlsafe(32))

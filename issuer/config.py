@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import warnings
 from pathlib import Path
 
@@ -70,8 +71,26 @@ def _from_environment(environ) -> dict:
 
 def _secret_file(path: Path) -> str:
     """A random secret kept in a 0600 file so sessions survive restarts."""
+    return secret_file(path, lambda: os.urandom(32).hex())
+
+
+def secret_file(path: Path, make) -> str:
+    """The secret in ``path``, first written by ``make()`` into a 0600 file.
+
+    The file appears complete or not at all (written aside, then hard-linked into place), so
+    workers starting together all read the same full value and none trips on another's write.
+    """
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(os.urandom(32).hex())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        aside = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(make())
+            try:
+                os.link(aside, path)
+            except FileExistsError:  # another process was first: use its secret
+                pass
+        finally:
+            os.unlink(aside)
     return path.read_text().strip()

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import storage
 from ..credentials import documents
 from ..storage import Achievement, IssuedCredential, User
 from . import issuing
@@ -134,17 +135,31 @@ def endorse(session: Session, platform: Platform, endorser: User, subject: Subje
     row = existing(session, endorser, subject)
     if row is not None:
         return _resign(session, platform, row, subject, said)
-    if new_in_last_hour(session, endorser) >= RATE_LIMIT_PER_HOUR:
-        raise RateLimited("comment", f"you made {RATE_LIMIT_PER_HOUR} endorsements in the last "
-                                     "hour; please try again later")
+    _within_rate_limit(endorser)(session)  # refuse early, before any signing
     row_id, now = str(uuid.uuid4()), now_utc()
     document = _document(platform.credential_url(row_id), endorser, subject, said, now)
     document["awardedDate"] = document["validFrom"]
-    return issuing.issue(session, platform, document, issuer=endorser.issuer, row_id=row_id, record={
+    return issuing.issue(session, platform, document, issuer=endorser.issuer, row_id=row_id,
+                         guard=_within_rate_limit(endorser, lock=True), record={
         "author_user_id": endorser.id, "recipient_user_id": subject.recipient_user_id,
         "community_id": subject.community_id, "subject_ref": subject.id,
         "consent": "accepted" if subject.public else "pending",
         "visibility": "public" if subject.public else "private"})
+
+
+def _within_rate_limit(endorser: User, *, lock: bool = False):
+    """A check of the hourly limit; with ``lock``, it holds until the new row commits.
+
+    Counting and then inserting let concurrent requests (several workers) all pass the count;
+    locking the endorser's row first makes their count-and-insert one at a time.
+    """
+    def check(session: Session) -> None:
+        if lock:
+            storage.lock_row(session, User, endorser.id)
+        if new_in_last_hour(session, endorser) >= RATE_LIMIT_PER_HOUR:
+            raise RateLimited("comment", f"you made {RATE_LIMIT_PER_HOUR} endorsements in the "
+                                         "last hour; please try again later")
+    return check
 
 
 def _document(vc_id: str, endorser: User, subject: Subject, said: Points, now) -> dict:

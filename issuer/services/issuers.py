@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import keystore, storage
@@ -37,7 +38,11 @@ def ensure_platform_issuer(session: Session, platform: Platform) -> Issuer:
         issuer = new_issuer(platform, slug="platform", kind="platform", name=platform.name,
                             url=platform.base_url)
         session.add(issuer)
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:  # another process created it first: use theirs
+            session.rollback()
+            issuer = storage.issuer_by_slug(session, "platform")
     return issuer
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,20 +30,31 @@ SUITES = ("eddsa-rdfc-2022", "Ed25519Signature2020")
 OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
 
 
+class DuplicateCredential(DocumentError):
+    """A credential id that a stored credential already has (ids identify one credential)."""
+
+    code = "DUPLICATE_ID"
+
+
 def issue(session: Session, platform: Platform, credential: dict, *, issuer: Issuer,
           created: str | None = None, suites: tuple[str, ...] | None = None,
-          record: dict | None = None, row_id: str | None = None) -> IssuedCredential:
+          record: dict | None = None, row_id: str | None = None,
+          guard: Callable[[Session], None] | None = None) -> IssuedCredential:
     """Complete, check, sign and store one credential; commit, or roll back on any error.
 
     ``record`` sets further columns of the stored row (recipient, community, consent…) in the
     same transaction; ``row_id`` fixes the row's uuid (and so the default credential URL).
+    ``guard(session)`` runs first in the transaction of every attempt (a lock and a check
+    that must still hold when the row is inserted); it raises to refuse.
     """
     suites = suites or (SUITES if platform.legacy_proof else SUITES[:1])
     for attempt in range(3):
         try:
+            if guard is not None:
+                guard(session)
             return _issue_once(session, platform, credential, issuer, created, suites,
                                record or {}, row_id)
-        except IntegrityError:  # two requests drew the same status index at once: draw again
+        except IntegrityError:  # a status index, a new list or an id taken at the same moment
             session.rollback()
             if attempt == 2:
                 raise
@@ -57,6 +69,9 @@ def _issue_once(session, platform, credential, issuer, created, suites, record,
     row = IssuedCredential(id=row_id or str(uuid.uuid4()), issuer_id=issuer.id, **record)
     document = _complete(credential, platform, issuer, row, suites)
     _check(document, platform)
+    if storage.vc_id_taken(session, document["id"]):
+        raise DuplicateCredential(f"id: {document['id']!r} is the id of a credential already "
+                                  "issued here; give a new id or leave id out")
     _allocate_status(session, platform, issuer, document, row)
     signed = _sign(document, platform, issuer, suites, created)
     row.vc_id = document["id"]
@@ -139,10 +154,15 @@ def _check(document: dict, platform: Platform) -> None:
 
 
 def _allocate_status(session, platform: Platform, issuer: Issuer, document: dict, row) -> None:
-    """A random unused revocation index in the issuer's newest list (a new list when full)."""
+    """A random unused revocation index in the issuer's newest list (a new list when full).
+
+    A new list takes the next ``seq``, unique per issuer and purpose: of processes starting
+    one at the same moment, one wins and the others fail, retry and share its list.
+    """
     listing = storage.newest_status_list(session, issuer, "revocation")
     if listing is None or storage.allocated_count(session, listing) >= listing.size:
-        listing = StatusList(issuer_id=issuer.id, purpose="revocation", size=platform.status_list_size)
+        listing = StatusList(issuer_id=issuer.id, purpose="revocation", size=platform.status_list_size,
+                             seq=1 if listing is None else listing.seq + 1)
         session.add(listing)
         session.flush()
     index = status.allocate_index(lambda i: storage.index_in_use(session, listing, i), listing.size)
@@ -187,27 +207,44 @@ def reissue(session: Session, platform: Platform, row: IssuedCredential, documen
 
 
 def credential_by_vc_id(session: Session, vc_id: str) -> IssuedCredential | None:
-    return session.query(IssuedCredential).filter_by(vc_id=vc_id).one_or_none()
+    """The stored credential with this id; a database from before ids were unique may hold two."""
+    rows = storage.credentials_by_vc_id(session, vc_id)
+    if len(rows) > 1:
+        raise DuplicateCredential(f"credentialId: several credentials were issued with the id "
+                                  f"{vc_id!r}, so it does not say which one is meant")
+    return rows[0] if rows else None
 
 
 def revoke(session: Session, row: IssuedCredential, reason: str) -> IssuedCredential:
-    """Revoke for good (revocation is never reverted) and invalidate the cached list."""
+    """Revoke for good (revocation is never reverted) and move its status list on a version.
+
+    The revoked row and the version bump commit together, so a list signed from a version read
+    after this commit shows the bit (see status_list_json).
+    """
     reason = (reason or "").strip()
     if not reason:
         raise DocumentError("reason: say why the credential is revoked")
-    if row.revoked_at is None:
-        row.revoked_at = now_utc()
-        row.revocation_reason = reason
-        listing = session.get(StatusList, row.status_list_id)
-        listing.signed_json = None
+    try:
+        if storage.mark_revoked(session, row, now_utc(), reason) and row.status_list_id is not None:
+            storage.bump_status_version(session, row.status_list_id)
         session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    session.refresh(row)
     return row
 
 
 def status_list_json(session: Session, platform: Platform, listing: StatusList) -> str:
-    """The signed list credential, re-signed only after a revocation changed the bits."""
-    if listing.signed_json is not None:
-        return listing.signed_json
+    """The signed list credential: the cached one when it is current, else signed afresh.
+
+    Several processes serve and revoke at once, so: read the version first, then the revoked
+    indexes (every revocation counted in that version is in them), sign, and cache the result
+    only over an older version. A slow re-sign can never replace a newer list.
+    """
+    version, signed_version, cached = storage.status_list_state(session, listing.id)
+    if cached is not None and signed_version == version:
+        return cached
     bits = status.StatusList(listing.size)
     for index in storage.revoked_indexes(session, listing):
         bits.set(index)
@@ -215,8 +252,11 @@ def status_list_json(session: Session, platform: Platform, listing: StatusList) 
     url = platform.status_list_url(listing.id)
     document = status.status_list_credential(url, issuer.did, bits.encode(),
                                              valid_from=now_utc(), purpose=listing.purpose)
-    signed = _sign(document, platform, issuer, SUITES[:1], None)
-    listing.signed_json = json.dumps(signed, indent=2)
-    listing.signed_at = now_utc()
-    session.commit()
-    return listing.signed_json
+    text = json.dumps(_sign(document, platform, issuer, SUITES[:1], None), indent=2)
+    try:
+        storage.store_signed_status_list(session, listing.id, version, text, now_utc())
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return text

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import zlib
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, current_app, g
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import create_engine, event, func, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -17,7 +21,9 @@ __all__ = ["Base", "IssuedCredential", "Issuer", "SigningKey", "StatusList", "in
            "ROLES", "Achievement", "ApiToken", "Community", "Invitation", "Membership",
            "StoredImage", "User",
            "MAX_ID", "in_id_range", "get_session", "issuer_by_slug", "issuer_by_did", "credential_by_uuid",
-           "newest_status_list", "index_in_use", "allocated_count", "revoked_indexes"]
+           "newest_status_list", "index_in_use", "allocated_count", "revoked_indexes",
+           "vc_id_taken", "credentials_by_vc_id", "mark_revoked", "bump_status_version",
+           "status_list_state", "store_signed_status_list", "lock_row"]
 
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
@@ -31,10 +37,46 @@ def init_app(app: Flask) -> None:
     engine = create_engine(url, future=True, pool_pre_ping=True, **options)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
-    migrate(engine)
     app.extensions["issuer.engine"] = engine
+    with startup_lock(app):
+        migrate(engine)
     app.extensions["issuer.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
+
+
+# pg_advisory_lock key shared by every process of the service on one database
+STARTUP_LOCK_KEY = zlib.crc32(b"open-recognition-issuer start-up")
+
+
+@contextmanager
+def startup_lock(app: Flask):
+    """Let one process at a time through start-up work (migrations, first rows).
+
+    Workers started together (gunicorn -w N) would otherwise all migrate and create the same
+    first rows at once. PostgreSQL: a session advisory lock, held on a connection of its own.
+    SQLite: an exclusive flock on a file beside the database file.
+    """
+    engine = app.extensions["issuer.engine"]
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK_KEY})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_LOCK_KEY})
+                connection.commit()
+        return
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    fd = os.open(f"{database}.startup-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the file releases the lock
 
 
 def alembic_config():
@@ -98,7 +140,7 @@ def newest_status_list(session: Session, issuer: Issuer, purpose: str) -> Status
     return session.scalar(
         select(StatusList)
         .where(StatusList.issuer_id == issuer.id, StatusList.purpose == purpose)
-        .order_by(StatusList.id.desc())
+        .order_by(StatusList.seq.desc())
         .limit(1)
     )
 
@@ -121,3 +163,66 @@ def revoked_indexes(session: Session, status_list: StatusList) -> list[int]:
     return list(session.scalars(select(IssuedCredential.status_index).where(
         IssuedCredential.status_list_id == status_list.id,
         IssuedCredential.revoked_at.is_not(None))))
+
+
+def vc_id_taken(session: Session, vc_id: str) -> bool:
+    """Whether a stored credential already has this id."""
+    return session.scalar(select(IssuedCredential.id).where(IssuedCredential.vc_id == vc_id)
+                          .limit(1)) is not None
+
+
+def credentials_by_vc_id(session: Session, vc_id: str, limit: int = 2) -> list[IssuedCredential]:
+    """Stored credentials with this id: one at most, unless the database predates the unique index."""
+    return list(session.scalars(select(IssuedCredential).where(IssuedCredential.vc_id == vc_id)
+                                .limit(limit)))
+
+
+def mark_revoked(session: Session, row: IssuedCredential, at, reason: str) -> bool:
+    """Revoke the row unless it already is; True when this call revoked it (no commit)."""
+    result = session.execute(
+        update(IssuedCredential)
+        .where(IssuedCredential.id == row.id, IssuedCredential.revoked_at.is_(None))
+        .values(revoked_at=at, revocation_reason=reason)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def bump_status_version(session: Session, list_id: int) -> None:
+    """The list's bits changed: one more version, counted in the database (no commit)."""
+    session.execute(update(StatusList).where(StatusList.id == list_id)
+                    .values(version=StatusList.version + 1)
+                    .execution_options(synchronize_session=False))
+
+
+def status_list_state(session: Session, list_id: int) -> tuple[int, int | None, str | None]:
+    """(version, signed_version, signed_json) of a list, read fresh from the database."""
+    version, signed_version, signed_json = session.execute(
+        select(StatusList.version, StatusList.signed_version, StatusList.signed_json)
+        .where(StatusList.id == list_id)).one()
+    return version, signed_version, signed_json
+
+
+def store_signed_status_list(session: Session, list_id: int, version: int, text_: str, at) -> bool:
+    """Cache a signed list of ``version`` unless a list as new or newer is cached (no commit)."""
+    result = session.execute(
+        update(StatusList)
+        .where(StatusList.id == list_id,
+               or_(StatusList.signed_version.is_(None), StatusList.signed_version < version))
+        .values(signed_json=text_, signed_version=version, signed_at=at)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def lock_row(session: Session, model, key) -> None:
+    """Hold a write lock on one row until the transaction ends, serializing a check-then-insert.
+
+    PostgreSQL: SELECT … FOR NO KEY UPDATE (rows that merely reference it are not blocked).
+    SQLite has no row locks, so a no-op write starts the database's single write transaction.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        column = model.__table__.primary_key.columns[0]
+        session.execute(update(model).where(column == key).values({column.name: column})
+                        .execution_options(synchronize_session=False))
+        return
+    column = model.__table__.primary_key.columns[0]
+    session.execute(select(column).where(column == key).with_for_update(key_share=True))

@@ -78,16 +78,24 @@ class StatusList(Base):
     """A Bitstring Status List of one issuer.
 
     The bits are not stored: they are the revoked rows of issued_credential, so concurrent
-    revocations cannot overwrite each other. The signed list credential is a cache, cleared
-    (set to None) by every revocation and re-signed on the next read.
+    revocations cannot overwrite each other. Every revocation bumps ``version`` in its own
+    transaction; the signed list credential is a cache of the bits as of ``signed_version``,
+    written back only over an older one, and re-signed when it is behind ``version``.
+    ``seq`` numbers an issuer's lists of one purpose (1, 2, …): unique, so processes that
+    find the newest list full at the same moment cannot each start a new one.
     """
 
     __tablename__ = "status_list"
+    __table_args__ = (Index("uq_status_list_issuer_purpose_seq", "issuer_id", "purpose", "seq",
+                            unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuer.id"))
     purpose: Mapped[str] = mapped_column(String(32), default="revocation")
+    seq: Mapped[int] = mapped_column(server_default="0")
     size: Mapped[int]
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
+    signed_version: Mapped[int | None] = mapped_column(default=None)
     signed_json: Mapped[str | None] = mapped_column(Text)
     signed_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -102,7 +110,7 @@ class IssuedCredential(Base):
 
     __tablename__ = "issued_credential"
     __table_args__ = (UniqueConstraint("status_list_id", "status_index"),
-                      Index("ix_issued_credential_vc_id", "vc_id"),
+                      Index("ix_issued_credential_vc_id", "vc_id", unique=True),
                       Index("ix_issued_credential_recipient", "recipient_user_id"),
                       Index("ix_issued_credential_subject", "subject_ref"))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from ..services.issuing import DuplicateCredential
 from ..services.roles import Forbidden
 
 from ..credentials.errors import CanonicalizationError, ContextError, CredentialError, WorkLimitExceeded
@@ -47,6 +48,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CredentialError)
     def _credential_error(error: CredentialError):
+        if isinstance(error, DuplicateCredential):
+            return problem(409, "Conflict", str(error), "duplicate-id")
         if isinstance(error, WorkLimitExceeded):
             return problem(422, "Too much work", str(error), "work-limit")
         if isinstance(error, ContextError):

@@ -128,6 +128,26 @@ def test_revocation_flips_the_bit_and_verification_reports_it(client, auth):
     assert any(e["message"] == "revoked" for e in response.get_json()["errors"])
 
 
+def _revoke(client, auth, vc_id):
+    return client.post("/credentials/status", headers=auth, json={
+        "credentialId": vc_id, "reason": "issued in error",
+        "credentialStatus": [{"type": "BitstringStatusListEntry", "status": "revoked"}]})
+
+
+def test_an_id_already_issued_is_refused_and_revocation_by_id_stays_unambiguous(client, auth):
+    first = issue(client, auth, badge(id="urn:uuid:6d9bd2a4-5f4b-4a63-9d5b-0e7b1a7f3c11"))
+    assert first.status_code == 201
+    again = issue(client, auth, badge(id="urn:uuid:6d9bd2a4-5f4b-4a63-9d5b-0e7b1a7f3c11"))
+    assert again.status_code == 409, again.get_json()
+    problem = again.get_json()
+    assert problem["detail"].startswith("id: ") and "urn:uuid:6d9bd2a4" in problem["detail"]
+    assert again.mimetype == "application/problem+json"
+    generated = issue(client, auth).get_json()["verifiableCredential"]["id"]  # a service URL
+    assert issue(client, auth, badge(id=generated)).status_code == 409
+    assert _revoke(client, auth, "urn:uuid:6d9bd2a4-5f4b-4a63-9d5b-0e7b1a7f3c11").status_code == 200
+    assert _revoke(client, auth, generated).status_code == 200
+
+
 def test_status_list_is_public_cacheable_signed_and_large_enough(client, auth):
     vc = issue(client, auth).get_json()["verifiableCredential"]
     response = client.get(vc["credentialStatus"]["statusListCredential"])

@@ -1,0 +1,231 @@
+"""The service under ``gunicorn -w 4``: several worker processes on one database.
+
+Each test starts gunicorn itself on a socket bound here (a free 127.0.0.1 port), drives it over
+HTTP and stops it. Under ISSUER_TEST_DATABASE_URL the workers share a fresh PostgreSQL schema,
+otherwise a fresh SQLite file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from issuer.credentials import status
+from tests.conftest import TOKEN, _database_url
+
+WORKERS = 4
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+HOOKS = '''
+def post_worker_init(worker):
+    worker.log.info("issuer worker ready %s", worker.pid)
+'''
+
+
+class Gunicorn:
+    """``gunicorn -w 4 'issuer:create_app()'`` on a socket this process bound and hands over."""
+
+    def __init__(self, data_dir: Path, database: str | None = None, **env):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.database = database or _database_url() or f"sqlite:///{data_dir / 'issuer.sqlite3'}"
+        hooks = data_dir / "gunicorn_hooks.py"
+        hooks.write_text(HOOKS)
+        self.log = data_dir / "gunicorn.log"
+        environ = {**os.environ, "ISSUER_DATA_DIR": str(data_dir), "ISSUER_API_TOKEN": TOKEN,
+                   "ISSUER_BASE_URL": self.url, "ISSUER_DATABASE_URL": self.database,
+                   "ISSUER_DATABASE_POOL": "none", **env}
+        environ.pop("ISSUER_TEST_DATABASE_URL", None)
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                [str(GUNICORN), "-w", str(WORKERS), "--bind", f"fd://{self.sock.fileno()}",
+                 "-c", str(hooks), "--log-level", "info", "--graceful-timeout", "2",
+                 "issuer:create_app()"],
+                env=environ, stdout=log, stderr=subprocess.STDOUT, pass_fds=(self.sock.fileno(),),
+                start_new_session=True)
+
+    def wait_ready(self, deadline: float = 60) -> None:
+        """Until every worker has finished create_app; fails when gunicorn gives up."""
+        end = time.monotonic() + deadline
+        while time.monotonic() < end:
+            if self.process.poll() is not None:
+                pytest.fail(f"gunicorn exited ({self.process.returncode}):\n{self.log_text()[-4000:]}")
+            if self.log_text().count("issuer worker ready") >= WORKERS:
+                return
+            time.sleep(0.1)
+        pytest.fail(f"gunicorn workers not ready in {deadline} s:\n{self.log_text()[-4000:]}")
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.sock.close()
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers={
+            "Authorization": f"Bearer {TOKEN}", "Accept": "application/json",
+            "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"{}")
+
+
+@pytest.fixture
+def gunicorn(tmp_path):
+    servers = []
+
+    def start(database: str | None = None, **env):
+        server = Gunicorn(tmp_path, database, **env)
+        servers.append(server)
+        server.wait_ready()
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def _credential(n: int) -> dict:
+    return {"credential": {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "credentialSubject": {"id": f"did:example:holder-{n}"}}}
+
+
+def _published_bits(server: Gunicorn, list_path: str) -> status.StatusList:
+    code, document = server.request("GET", list_path)
+    assert code == 200, document
+    return status.StatusList.decode(document["credentialSubject"]["encodedList"])
+
+
+def test_a_fresh_issuers_first_concurrent_issuances_share_one_status_list(gunicorn):
+    server = gunicorn()
+    with ThreadPoolExecutor(8) as pool:
+        issued = list(pool.map(lambda n: server.request("POST", "/credentials/issue", _credential(n)),
+                               range(16)))
+    assert all(code == 201 for code, _ in issued), issued[:2]
+    lists = {body["verifiableCredential"]["credentialStatus"]["statusListCredential"]
+             for _, body in issued}
+    assert len(lists) == 1, lists
+
+
+def test_the_hourly_endorsement_limit_holds_for_concurrent_requests(gunicorn, tmp_path):
+    from issuer.services import recognition
+    from issuer.services.people import create_user
+    from issuer.services.tokens import create_token
+    from issuer.storage import get_session
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path)
+    with app.app_context():
+        session, platform = get_session(), app.extensions["issuer.platform"]
+        people = [create_user(session, platform, handle=f"p{n}", email=f"p{n}@example.org",
+                              display_name=f"P{n}", password="long enough pw") for n in range(27)]
+        _, bearer = create_token(session, people[0], "endorsing")
+    server = gunicorn(database=app.config["ISSUER_DATABASE_URL"])
+    limit = recognition.RATE_LIMIT_PER_HOUR
+
+    def endorse(person):
+        request = urllib.request.Request(
+            f"{server.url}/api/v1/people/{person.handle}/endorsements", method="POST",
+            data=b'{"comment": "Thanks"}', headers={"Authorization": f"Bearer {bearer}",
+                                                     "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with ThreadPoolExecutor(13) as pool:
+        codes = list(pool.map(endorse, people[1:]))
+    assert sorted(codes) == [201] * limit + [429] * (26 - limit)
+
+
+def test_revocations_are_published_by_every_worker(gunicorn):
+    """Concurrent revocations while others read the list: every revoked bit is served after."""
+    server = gunicorn()
+    rounds, per_round = 8, 4
+    issued = [server.request("POST", "/credentials/issue", _credential(0))]  # makes the list
+    with ThreadPoolExecutor(8) as pool:
+        issued += pool.map(lambda n: server.request("POST", "/credentials/issue", _credential(n)),
+                           range(1, rounds * per_round))
+    assert all(code == 201 for code, _ in issued), issued[:2]
+    credentials = [body["verifiableCredential"] for _, body in issued]
+    list_urls = {c["credentialStatus"]["statusListCredential"] for c in credentials}
+    assert len(list_urls) == 1, list_urls
+    list_path = list_urls.pop()[len(server.url):]
+    revoked: list[dict] = []
+    for round_ in range(rounds):
+        batch = credentials[round_ * per_round:(round_ + 1) * per_round]
+        stop = threading.Event()
+
+        def read_list():
+            while not stop.is_set():
+                server.request("GET", list_path)
+
+        readers = [threading.Thread(target=read_list) for _ in range(4)]
+        for reader in readers:
+            reader.start()
+        with ThreadPoolExecutor(per_round) as pool:
+            answers = list(pool.map(lambda c: server.request("POST", "/credentials/status", {
+                "credentialId": c["id"], "reason": "issued in error",
+                "credentialStatus": [{"type": "BitstringStatusListEntry", "status": "revoked"}]}),
+                batch))
+        stop.set()
+        for reader in readers:
+            reader.join()
+        assert all(code == 200 for code, _ in answers), answers
+        revoked += batch
+        for _ in range(2 * WORKERS):  # whichever worker answers, the new bits are there
+            bits = _published_bits(server, list_path)
+            missing = [c["id"] for c in revoked
+                       if not bits.get(int(c["credentialStatus"]["statusListIndex"]))]
+            assert missing == [], f"round {round_}: revoked but not published: {missing}"
+    for credential in (revoked[0], revoked[-1]):
+        code, result = server.request("POST", "/credentials/verify",
+                                      {"verifiableCredential": credential})
+        assert (code, result["verified"]) == (422, False)
+
+
+def test_workers_start_together_on_a_fresh_database_with_the_demo(gunicorn):
+    """Four workers migrate, create the platform issuer and seed the demo at once: all boot."""
+    server = gunicorn(ISSUER_DEMO="true")
+    assert "Exception" not in server.log_text(), server.log_text()[-4000:]
+    engine = create_engine(server.database)
+    try:
+        with engine.connect() as connection:
+            counted = {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+                       for table in ("alembic_version", "community", "app_user")}
+            platforms = connection.execute(text(
+                "SELECT count(*) FROM issuer WHERE slug = 'platform'")).scalar()
+    finally:
+        engine.dispose()
+    assert counted == {"alembic_version": 1, "community": 1, "app_user": 4}
+    assert platforms == 1
+    for _ in range(2 * WORKERS):
+        code, _ = server.request("GET", "/credentials/status/1")
+        assert code == 200
