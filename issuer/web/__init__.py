@@ -3,7 +3,7 @@
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from . import headers
+from . import headers, limits
 from . import achievements, api, auth, communities, errors, people, public, settings, vcapi, verifier
 
 csrf = CSRFProtect()
@@ -26,6 +26,7 @@ def cookies(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     cookies(app)
+    limits.init_app(app)  # before CSRF: a blocked login is refused before anything else
     csrf.init_app(app)
     headers.init_app(app)
     auth.login_manager.init_app(app)

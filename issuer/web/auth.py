@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 from .. import storage
 from ..services import people
 from ..storage import User
+from . import limits
 from .context import platform
 
 bp = Blueprint("auth", __name__)
@@ -81,6 +82,7 @@ def signup():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limits.limit_login
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -88,6 +90,7 @@ def login():
         if user is not None:
             start_session(user)
             return redirect(safe_next(request.args.get("next"), url_for("public.index")))
+        limits.refused()
         form.password.errors.append("Email or password is not right.")
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
 
