@@ -22,7 +22,7 @@ from ..services import did_document as did_document_of
 from ..services import invitations
 from ..services.badges import achievements_of
 from ..services.people import FieldError
-from ..services.roles import LEADER_ROLES, active_role, membership, require_leader
+from ..services.roles import LEADER_ROLES, active_role, grantable, may_manage, membership, require_leader
 from ..storage import ROLES, Community, StoredImage
 from .negotiation import PROFILE_TYPES, json_type
 from .context import platform
@@ -123,7 +123,10 @@ def render_show(community: Community, invite_form: InviteForm, status: int = 200
     """The community page; leaders also see requests, role controls and the invitation form."""
     session = storage.get_session()
     role = active_role(session, community, current_user)
-    page = render_template("communities/show.html", community=community, roles=ROLES,
+    roles = grantable(role)
+    invite_form.role.choices = [c for c in invite_form.role.choices if c.value in roles]
+    page = render_template("communities/show.html", community=community, roles=roles,
+                           can_manage=lambda member: may_manage(role, current_user, member),
                            mine=membership(session, community, current_user), is_leader=role in LEADER_ROLES,
                            members=service.active_members(session, community),
                            pending=service.pending_requests(session, community), invite_form=invite_form,
