@@ -20,7 +20,7 @@ from ..storage import ROLES, Community, Membership, User
 from .issuers import issuer_profile, new_issuer
 from .people import FieldError
 from .platform import Platform
-from .roles import require_leader, require_manage
+from .roles import Forbidden, active_role, require_leader, require_manage
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?")
 RESERVED_SLUGS = {"new", "api", "join", "images"}
@@ -66,6 +66,19 @@ def _members(session: Session, community: Community, status: str) -> list[Member
 def active_members(session: Session, community: Community) -> list[Membership]:
     """Active memberships with their users loaded, by role then name."""
     return _members(session, community, "active")
+
+
+def members_visible(session: Session, community: Community, user: User | None) -> bool:
+    """Who belongs to a community is public when anyone may join; a closed community shows
+    its members only to its own active members (others see how many there are)."""
+    return community.open_membership or active_role(session, community, user) is not None
+
+
+def visible_members(session: Session, community: Community, user: User | None) -> list[Membership]:
+    """Active members for those who may see them (members_visible), else Forbidden."""
+    if not members_visible(session, community, user):
+        raise Forbidden(f"{community.name} is a closed community: only its members see who belongs to it")
+    return active_members(session, community)
 
 
 def pending_requests(session: Session, community: Community) -> list[Membership]:

@@ -76,3 +76,27 @@ def test_leaders_give_any_role_and_members_manage_nobody(guild, app):
     assert guild["sam"].submit(f"{SLUG}/members/lee/role", {"role": "member"}, form_url=SLUG).status_code == 403
     made = app.test_client().post(f"{API}/invitations", json={"role": "leader"}, headers=bearer(guild["lee"]))
     assert made.status_code == 201 and made.get_json()["role"] == "leader"
+
+
+def test_a_closed_communitys_members_are_shown_to_its_members_only(app):
+    ada, bob, eve = (Browser(app).sign_up(h, f"{h.title()} Person") for h in ("ada", "bob", "eve"))
+    create(ada, open_membership="")
+    bob.submit(f"{SLUG}/join", form_url=SLUG)
+    ada.submit(f"{SLUG}/members/bob/approve", form_url=SLUG)
+    for outsider in (Browser(app), eve):
+        page = text(outsider.get(SLUG))
+        assert "Members (2)" in page and "only its members see who belongs" in page
+        assert "Ada Person" not in page and "Bob Person" not in page
+    assert "Ada Person" in text(bob.get(SLUG)) and "Bob Person" in text(bob.get(SLUG))
+    client = app.test_client()
+    refused = client.get(f"{API}/members", headers=bearer(eve))
+    assert refused.status_code == 403 and "closed community" in refused.get_json()["detail"]
+    assert {m["handle"] for m in client.get(f"{API}/members", headers=bearer(bob)).get_json()} == {"ada", "bob"}
+
+
+def test_an_open_communitys_members_are_public(app):
+    ada = Browser(app).sign_up("ada", "Ada Person")
+    create(ada)
+    assert "Ada Person" in text(Browser(app).get(SLUG))
+    eve = Browser(app).sign_up("eve")
+    assert [m["handle"] for m in app.test_client().get(f"{API}/members", headers=bearer(eve)).get_json()] == ["ada"]
