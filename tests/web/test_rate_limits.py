@@ -108,3 +108,47 @@ def test_right_tokens_do_not_count(app):
     for _ in range(BAD_TOKENS + 2):
         answer = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}, environ_base=ATTACKER)
         assert answer.status_code == 200
+
+
+WORKER = """
+import json, sys
+from issuer import create_app
+from tests.web.browsing import Browser
+settings = json.loads(sys.argv[1])
+app = create_app(settings)
+answers = []
+for _ in range(int(sys.argv[2])):
+    browser = Browser(app)
+    browser.client.environ_base.update({"REMOTE_ADDR": "203.0.113.9"})
+    answers.append(browser.submit("/login", {"email": "ada@example.org",
+                                             "password": "not the password"}).status_code)
+print(json.dumps(answers))
+"""
+
+
+def test_worker_processes_share_the_count(tmp_path):
+    """Two separate processes (as gunicorn -w 2 runs them) on one database count together."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    app = make_app(tmp_path)
+    Browser(app).sign_up("ada").log_out()
+    settings = {key: app.config[key] for key in ("ISSUER_DATA_DIR", "ISSUER_DATABASE_URL",
+                                                 "ISSUER_DATABASE_POOL", "ISSUER_API_TOKEN")}
+    settings["TESTING"] = True
+    root = Path(__file__).resolve().parents[2]
+    each = PER_ACCOUNT
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, json.dumps(settings), str(each)],
+                                cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(2)]
+    answers = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err
+        answers += json.loads(out.strip().splitlines()[-1])
+    refused = answers.count(400)
+    # one request per other worker may pass the check while a failure is still being counted
+    assert PER_ACCOUNT <= refused <= PER_ACCOUNT + 1 and answers.count(429) == len(answers) - refused
+    assert wrong_login(app).status_code == 429
