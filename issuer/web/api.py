@@ -30,8 +30,7 @@ def require_token(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            limits.refused()
+        if scheme.lower() != "bearer" or not token.strip():  # no guess: not counted
             raise BadRequest("send your API token as 'Authorization: Bearer <token>' (create one "
                              "under Settings → API tokens)", status=401, kind="unauthorized")
         user = tokens.user_for_token(storage.get_session(), token.strip())

@@ -21,8 +21,7 @@ def _require_token() -> None:
     expected = current_app.config["ISSUER_API_TOKEN"]
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        limits.refused()
+    if scheme.lower() != "bearer" or not token:  # no guess: not counted
         raise BadRequest("send the API token as 'Authorization: Bearer <token>'", status=401,
                          kind="unauthorized")
     if not hmac.compare_digest(token.strip().encode(), expected.encode()):

@@ -152,3 +152,9 @@ def test_worker_processes_share_the_count(tmp_path):
     # one request per other worker may pass the check while a failure is still being counted
     assert PER_ACCOUNT <= refused <= PER_ACCOUNT + 1 and answers.count(429) == len(answers) - refused
     assert wrong_login(app).status_code == 429
+
+
+def test_requests_without_a_token_are_not_counted_as_guesses(client):
+    for _ in range(BAD_TOKENS + 2):
+        assert client.get("/api/v1/me", environ_base=ATTACKER).status_code == 401
+        assert client.post("/credentials/issue", json={}, environ_base=ATTACKER).status_code == 401
