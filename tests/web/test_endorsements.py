@@ -295,3 +295,27 @@ def test_at_most_twenty_new_endorsements_an_hour(app, people):
     assert edit.status_code == 200  # editing is not a new endorsement
     assert len(endorsements(app, "bob")) == 20
 
+
+
+def test_the_migration_links_older_achievement_endorsements_to_their_achievement(app, people):
+    """Endorsements made public before the community consented stay public, now listed to leaders."""
+    from alembic import command
+
+    from issuer.storage import alembic_config, migrate
+
+    achievement_id = row_of(app, issue_badge(app)).achievement_id
+    people["bob"].submit(f"/achievements/{achievement_id}/endorse", {"comment": "Older praise."})
+    [row] = endorsements(app, "bob")
+    engine = app.extensions["issuer.engine"]
+    with engine.begin() as connection:  # as the service stored them before
+        connection.exec_driver_sql("UPDATE issued_credential SET achievement_id = NULL, consent = 'accepted', "
+                                   f"visibility = 'public' WHERE id = '{row.id}'")
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    migrate(engine)
+    [row] = endorsements(app, "bob")
+    assert (row.achievement_id, row.consent, row.visibility) == (achievement_id, "accepted", "public")
+    assert Browser(app).get(f"/credentials/{row.id}").status_code == 200
+    assert "Older praise." in people["lea"].get("/communities/open-knitting").get_data(as_text=True)

@@ -1,4 +1,4 @@
-"""session generations and rate-limit counters
+"""session generations, rate-limit counters, endorsements of achievements linked to them
 
 Revision ID: 0003
 Revises: 0001
@@ -27,11 +27,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('rate_limit_counter', schema=None) as batch_op:
         batch_op.create_index('ix_rate_limit_counter_expires_at', ['expires_at'], unique=False)
+    # Endorsements of achievements made before the community consented to them: link them to
+    # their achievement, so that its leaders see them (they stay as public as they were).
+    op.execute(
+        "UPDATE issued_credential SET achievement_id = (SELECT a.id FROM achievement a "
+        "WHERE issued_credential.subject_ref LIKE '%/achievements/' || a.id) "
+        "WHERE kind = 'EndorsementCredential' AND recipient_user_id IS NULL "
+        "AND achievement_id IS NULL AND subject_ref LIKE '%/achievements/%'")
 
 
 def downgrade() -> None:
     with op.batch_alter_table('rate_limit_counter', schema=None) as batch_op:
         batch_op.drop_index('ix_rate_limit_counter_expires_at')
     op.drop_table('rate_limit_counter')
-    with op.batch_alter_table('app_user', schema=None) as batch_op:
-        batch_op.drop_column('session_generation')
+    op.drop_column('app_user', 'session_generation')  # SQLite >= 3.35 drops columns in place
