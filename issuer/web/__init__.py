@@ -21,12 +21,12 @@ def cookies(app: Flask) -> None:
     config["SESSION_COOKIE_HTTPONLY"] = True
     config["SESSION_COOKIE_SECURE"] = bool(config.get("SESSION_COOKIE_SECURE")) \
         or config["ISSUER_BASE_URL"].startswith("https://")
-    config["WTF_CSRF_TIME_LIMIT"] = None  # the session (and its generation) bounds the token's life
+    config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the session (and its generation) bounds the token's life
 
 
 def init_app(app: Flask) -> None:
     cookies(app)
-    limits.init_app(app)  # before CSRF: a blocked login is refused before anything else
+    limits.init_app(app)
     csrf.init_app(app)
     headers.init_app(app)
     auth.login_manager.init_app(app)
