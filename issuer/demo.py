@@ -78,10 +78,13 @@ def seed(session: Session, platform: Platform) -> bool:
     endorsing.endorse(session, platform, users["dana"],
                       endorsing.credential_subject(session, users["dana"], host.id),
                       endorsing.points("I was in most of these sessions: well earned."))
-    endorsing.endorse(session, platform, users["chen"],
-                      endorsing.achievement_subject(platform, made["Newcomer guide"]),
-                      endorsing.points("The clearest description of mentoring I know.",
-                                       observed="Newcomers who had a guide came back."))
+    praise = endorsing.endorse(session, platform, users["chen"],
+                               endorsing.achievement_subject(session, platform, users["chen"],
+                                                             made["Newcomer guide"]),
+                               endorsing.points("The clearest description of mentoring I know.",
+                                                observed="Newcomers who had a guide came back."))
+    for decision in ("accept", "public"):  # the community's consent, given by its leader
+        endorsing.decide_achievement_endorsement(session, users["amara"], community, praise.id, decision)
     for item in recognition.incoming(session, users["bram"]):
         if item.row.consent == "pending":
             recognition.set_consent(session, users["bram"], item.row.id, "accepted")

@@ -20,7 +20,7 @@ from ..storage import ROLES, Community, Membership, User
 from .issuers import issuer_profile, new_issuer
 from .people import FieldError
 from .platform import Platform
-from .roles import require_leader
+from .roles import Forbidden, active_role, require_leader, require_manage
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?")
 RESERVED_SLUGS = {"new", "api", "join", "images"}
@@ -66,6 +66,19 @@ def _members(session: Session, community: Community, status: str) -> list[Member
 def active_members(session: Session, community: Community) -> list[Membership]:
     """Active memberships with their users loaded, by role then name."""
     return _members(session, community, "active")
+
+
+def members_visible(session: Session, community: Community, user: User | None) -> bool:
+    """Who belongs to a community is public when anyone may join; a closed community shows
+    its members only to its own active members (others see how many there are)."""
+    return community.open_membership or active_role(session, community, user) is not None
+
+
+def visible_members(session: Session, community: Community, user: User | None) -> list[Membership]:
+    """Active members for those who may see them (members_visible), else Forbidden."""
+    if not members_visible(session, community, user):
+        raise Forbidden(f"{community.name} is a closed community: only its members see who belongs to it")
+    return active_members(session, community)
 
 
 def pending_requests(session: Session, community: Community) -> list[Membership]:
@@ -205,8 +218,8 @@ def leave(session: Session, community: Community, user: User) -> None:
 
 
 def approve(session: Session, leader: User, member: Membership) -> Membership:
-    """A leader accepts a request to join."""
-    require_leader(session, member.community, leader)
+    """A leader or coordinator accepts a request to join."""
+    require_manage(session, leader, member)
     member.status = "active"
     commit(session)
     return member
@@ -214,7 +227,7 @@ def approve(session: Session, leader: User, member: Membership) -> Membership:
 
 def decline(session: Session, leader: User, member: Membership) -> None:
     """A leader turns down a request to join; active members are removed with remove_member."""
-    require_leader(session, member.community, leader)
+    require_manage(session, leader, member)
     if member.status != "pending":
         raise FieldError("membership", f"{member.user.display_name} has no pending request")
     session.delete(member)
@@ -222,8 +235,8 @@ def decline(session: Session, leader: User, member: Membership) -> None:
 
 
 def set_role(session: Session, leader: User, member: Membership, role: str) -> Membership:
-    """A leader gives a member another role; the last leader keeps theirs."""
-    require_leader(session, member.community, leader)
+    """Give a member another role, as roles.py allows; the last leader keeps theirs."""
+    require_manage(session, leader, member, role)
     if role not in ROLES:
         raise FieldError("role", f"choose one of: {', '.join(ROLES)}")
     if role != "leader":
@@ -234,8 +247,8 @@ def set_role(session: Session, leader: User, member: Membership, role: str) -> M
 
 
 def remove_member(session: Session, leader: User, member: Membership) -> None:
-    """A leader removes someone from the community; never its last leader."""
-    require_leader(session, member.community, leader)
+    """Remove someone from the community, as roles.py allows; never its last leader."""
+    require_manage(session, leader, member)
     _keep_a_leader(session, member, "membership")
     session.delete(member)
     commit(session)

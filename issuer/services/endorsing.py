@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 
 from .. import storage
 from ..credentials import documents
-from ..storage import Achievement, IssuedCredential, User
+from ..storage import Achievement, Community, IssuedCredential, User
 from . import issuing
 from .issuers import issuer_profile
 from .people import FieldError
 from .platform import Platform, now_utc
 from .recognition import RATE_LIMIT_PER_HOUR, NotFound, item, new_in_last_hour
-from .roles import Forbidden
+from .roles import LEADER_ROLES, Forbidden, active_role, require_leader
 from .showing import can_see
 
 BADGE_KINDS = ("OpenBadgeCredential", "AchievementCredential")
@@ -88,20 +88,24 @@ def parse_points(markdown: str | None) -> Points:
 
 @dataclass(frozen=True)
 class Subject:
-    """What is endorsed: its id as signed, a name for the credential, and who receives it."""
+    """What is endorsed: its id as signed, a name for the credential, and who consents to it.
+
+    A person or a badge: its recipient consents. An achievement: its community consents,
+    through a leader or coordinator (``achievement_id`` set, no recipient).
+    """
 
     id: str
     title: str
     recipient_user_id: int | None
     community_id: int | None
-    public: bool  # achievements are public things: no one's consent is needed
+    achievement_id: str | None = None
 
 
 def person_subject(endorser: User, person: User) -> Subject:
     """A person, by their Profile id (their DID)."""
     if person.id == endorser.id:
         raise Forbidden("you cannot endorse yourself")
-    return Subject(person.issuer.did, person.display_name, person.id, None, False)
+    return Subject(person.issuer.did, person.display_name, person.id, None)
 
 
 def credential_subject(session: Session, endorser: User, row_uuid: str) -> Subject:
@@ -113,13 +117,26 @@ def credential_subject(session: Session, endorser: User, row_uuid: str) -> Subje
         raise Forbidden("you cannot endorse a badge you received or gave yourself")
     if row.revoked_at is not None:
         raise Forbidden("this badge was revoked, so it cannot be endorsed")
-    return Subject(row.vc_id, item(session, row).name, row.recipient_user_id, row.community_id, False)
+    return Subject(row.vc_id, item(session, row).name, row.recipient_user_id, row.community_id)
 
 
-def achievement_subject(platform: Platform, achievement: Achievement) -> Subject:
-    """An achievement (badge class), by its public URL."""
+def achievement_subject(session: Session, platform: Platform, endorser: User,
+                        achievement: Achievement) -> Subject:
+    """An achievement (badge class), by its public URL.
+
+    Its community's leaders and coordinators define achievements, so they do not endorse them
+    (the community would be praising itself); a closed community's achievements are endorsed
+    by its active members only. Anyone else logged in may endorse an open community's.
+    """
+    community = achievement.community
+    role = active_role(session, community, endorser)
+    if role in LEADER_ROLES:
+        raise Forbidden(f"leaders and coordinators of {community.name} define its achievements, "
+                        "so they cannot endorse them")
+    if not community.open_membership and role is None:
+        raise Forbidden(f"only members of {community.name} can endorse its achievements")
     return Subject(f"{platform.base_url}/achievements/{achievement.id}", achievement.name, None,
-                   achievement.community_id, True)
+                   achievement.community_id, achievement.id)
 
 
 def existing(session: Session, endorser: User, subject: Subject) -> IssuedCredential | None:
@@ -143,8 +160,7 @@ def endorse(session: Session, platform: Platform, endorser: User, subject: Subje
                          guard=_within_rate_limit(endorser, lock=True), record={
         "author_user_id": endorser.id, "recipient_user_id": subject.recipient_user_id,
         "community_id": subject.community_id, "subject_ref": subject.id,
-        "consent": "accepted" if subject.public else "pending",
-        "visibility": "public" if subject.public else "private"})
+        "achievement_id": subject.achievement_id, "consent": "pending", "visibility": "private"})
 
 
 def _within_rate_limit(endorser: User, *, lock: bool = False):
@@ -173,8 +189,7 @@ def _resign(session: Session, platform: Platform, row: IssuedCredential, subject
     """Edit: re-issued in place with a new validFrom; the recipient consents again to new words."""
     endorser = session.get(User, row.author_user_id)
     document = _document(row.vc_id, endorser, subject, said, now_utc())
-    record = {} if subject.public else {"consent": "pending", "visibility": "private"}
-    return issuing.reissue(session, platform, row, document, record)
+    return issuing.reissue(session, platform, row, document, {"consent": "pending", "visibility": "private"})
 
 
 def own_endorsement(session: Session, endorser: User, row_uuid: str) -> IssuedCredential:
@@ -194,3 +209,40 @@ def revoke_endorsement(session: Session, endorser: User, row_uuid: str, reason: 
     if row.revoked_at is not None:
         raise FieldError("reason", "this endorsement is already revoked; revocation is final")
     return issuing.revoke(session, row, reason)
+
+
+# The community's consent to endorsements of its achievements, given by a leader or coordinator.
+COMMUNITY_DECISIONS = {"accept": {"consent": "accepted"},
+                       "decline": {"consent": "declined", "visibility": "private"},
+                       "public": {"visibility": "public"}, "private": {"visibility": "private"}}
+
+
+def achievement_endorsements(session: Session, community: Community) -> list[IssuedCredential]:
+    """Live endorsements of the community's achievements, whatever their consent, newest first."""
+    return list(session.scalars(select(IssuedCredential).where(
+        IssuedCredential.community_id == community.id, IssuedCredential.kind == "EndorsementCredential",
+        IssuedCredential.achievement_id.is_not(None), IssuedCredential.recipient_user_id.is_(None),
+        IssuedCredential.revoked_at.is_(None)).order_by(IssuedCredential.created_at.desc())))
+
+
+def decide_achievement_endorsement(session: Session, leader: User, community: Community,
+                                   row_uuid: str, decision: str) -> IssuedCredential:
+    """A leader or coordinator accepts or declines an endorsement of an achievement, and
+    chooses whether it is public; only accepted ones can be public."""
+    require_leader(session, community, leader)
+    row = session.get(IssuedCredential, row_uuid) if len(row_uuid) <= 36 else None
+    if row is None or row.community_id != community.id or row.kind != "EndorsementCredential" \
+            or row.achievement_id is None or row.recipient_user_id is not None or row.revoked_at is not None:
+        raise NotFound(f"{community.name} has no endorsement {row_uuid}")
+    if decision not in COMMUNITY_DECISIONS:
+        raise FieldError("decision", "choose " + ", ".join(COMMUNITY_DECISIONS))
+    if decision == "public" and row.consent != "accepted":
+        raise FieldError("decision", "accept it first: only accepted endorsements can be public")
+    for name, value in COMMUNITY_DECISIONS[decision].items():
+        setattr(row, name, value)
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return row

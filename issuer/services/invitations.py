@@ -16,7 +16,7 @@ from ..storage import ROLES, Community, Invitation, Membership, User
 from .communities import commit, membership_of
 from .people import FieldError
 from .platform import Platform, now_utc
-from .roles import require_leader
+from .roles import require_grant
 
 MAX_INVITATION_DAYS, MAX_INVITATION_USES = 90, 500
 
@@ -28,7 +28,7 @@ class InvitationRefused(Exception):
 def create_invitation(session: Session, platform: Platform, community: Community, leader: User, *,
                       role: str = "member", days: int = 14, uses: int = 1) -> tuple[Invitation, str]:
     """An invitation link (also into a closed community) with a role, an expiry and a use count."""
-    require_leader(session, community, leader)
+    require_grant(session, community, leader, role)
     if role not in ROLES:
         raise FieldError("role", f"choose one of: {', '.join(ROLES)}")
     if not isinstance(days, int) or not 1 <= days <= MAX_INVITATION_DAYS:

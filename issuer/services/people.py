@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -70,6 +70,17 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         check_password_hash(_dummy_hash(), password)  # similar time whether or not the email exists
         return None
     return user if check_password_hash(user.password_hash, password) else None
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Log the user out everywhere: sessions that logged in before now are no longer accepted."""
+    session.execute(update(User).where(User.id == user.id)
+                    .values(session_generation=User.session_generation + 1))
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
 
 
 @functools.cache

@@ -1,13 +1,22 @@
-"""Who may do what in a community: one place for the role rules."""
+"""Who may do what in a community: one place for the role rules.
+
+Roles follow the community-of-practice model. Leaders steward the community: they give any
+role to anyone (also make other leaders or step down themselves), remove anyone and invite with
+any role — only a community's last leader keeps that role. Coordinators organise the day to day:
+they approve or decline requests to join, move people between member and coach, remove members
+and coaches, and invite members and coaches; they cannot change or remove leaders, sponsors or
+other coordinators, nor their own role. Sponsors, coaches and members manage nobody.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..storage import Community, Membership, User
+from ..storage import ROLES, Community, Membership, User
 
 LEADER_ROLES = frozenset({"leader", "coordinator"})  # define achievements, issue, revoke, manage
+GRANTS = {"leader": frozenset(ROLES), "coordinator": frozenset({"coach", "member"})}
 
 
 class Forbidden(Exception):
@@ -39,4 +48,41 @@ def require_leader(session: Session, community: Community, user: User | None) ->
     role = active_role(session, community, user)
     if role not in LEADER_ROLES:
         raise Forbidden(f"only leaders and coordinators of {community.name} can do this")
+    return role
+
+
+def grantable(role: str | None) -> tuple[str, ...]:
+    """The roles someone with ``role`` may give (in the usual order); none for non-managers."""
+    allowed = GRANTS.get(role or "", frozenset())
+    return tuple(r for r in ROLES if r in allowed)
+
+
+def may_manage(role: str | None, actor: User | None, target: Membership) -> bool:
+    """Whether someone with ``role`` may approve, change or remove this membership."""
+    if role == "leader":
+        return True
+    if role == "coordinator":
+        return getattr(actor, "id", None) != target.user_id and (
+            target.status == "pending" or target.role in GRANTS["coordinator"])
+    return False
+
+
+def require_manage(session: Session, actor: User | None, target: Membership,
+                   new_role: str | None = None) -> str:
+    """The actor's role if they may manage ``target`` (and give ``new_role``), else Forbidden."""
+    community = target.community
+    role = require_leader(session, community, actor)
+    if not may_manage(role, actor, target):
+        whose = "your own role" if getattr(actor, "id", None) == target.user_id else f"a {target.role}"
+        raise Forbidden(f"only leaders of {community.name} can change or remove {whose}")
+    if new_role is not None and new_role in ROLES and new_role not in GRANTS[role]:
+        raise Forbidden(f"only leaders of {community.name} can make someone {new_role}")
+    return role
+
+
+def require_grant(session: Session, community: Community, actor: User | None, new_role: str) -> str:
+    """The actor's role if they may bring someone in as ``new_role`` (invitations), else Forbidden."""
+    role = require_leader(session, community, actor)
+    if new_role in ROLES and new_role not in GRANTS[role]:
+        raise Forbidden(f"only leaders of {community.name} can invite someone as {new_role}")
     return role

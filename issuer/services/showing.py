@@ -25,8 +25,13 @@ from .verifying import verifier
 
 
 def can_see(row: IssuedCredential, user: User | None) -> bool:
-    """Whether ``user`` (None or anonymous: nobody) may see this credential."""
-    if row.recipient_user_id is None:
+    """Whether ``user`` (None or anonymous: nobody) may see this credential.
+
+    An endorsement of an achievement has no recipient: its community consents (a leader or
+    coordinator), and until then only its author sees it here.
+    """
+    community_consents = row.kind == "EndorsementCredential" and row.achievement_id is not None
+    if row.recipient_user_id is None and not community_consents:
         return True
     if row.consent == "accepted" and row.visibility == "public":
         return True

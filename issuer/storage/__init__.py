@@ -13,13 +13,14 @@ from sqlalchemy import create_engine, event, func, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from .rate_limits import RateLimitCounter
 from .models import Base, IssuedCredential, Issuer, SigningKey, StatusList
 from .people import (ROLES, Achievement, ApiToken, Community, Invitation, Membership, StoredImage,
                      User)
 
 __all__ = ["Base", "IssuedCredential", "Issuer", "SigningKey", "StatusList", "init_app",
            "ROLES", "Achievement", "ApiToken", "Community", "Invitation", "Membership",
-           "StoredImage", "User",
+           "StoredImage", "User", "RateLimitCounter",
            "MAX_ID", "in_id_range", "get_session", "issuer_by_slug", "issuer_by_did", "credential_by_uuid",
            "newest_status_list", "index_in_use", "allocated_count", "revoked_indexes",
            "vc_id_taken", "credentials_by_vc_id", "mark_revoked", "bump_status_version",

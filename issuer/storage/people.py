@@ -26,6 +26,8 @@ class User(Base):
     bio: Mapped[str | None] = mapped_column(Text)
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuer.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped when the person logs out (or changes password): older sessions are refused.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     issuer: Mapped[Issuer] = relationship()
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")

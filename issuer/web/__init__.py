@@ -6,6 +6,7 @@ from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
 
 from ..fetch import request_budget
+from . import headers, limits
 from . import achievements, api, auth, communities, errors, people, public, settings, vcapi, verifier
 
 csrf = CSRFProtect()
@@ -15,12 +16,22 @@ NAV = [("communities.index", "Communities"), ("verifier.verify", "Verify a crede
        ("people.inbox", "My recognition")]
 
 
+def cookies(app: Flask) -> None:
+    """Session cookie flags. Flask ships these keys with lax defaults (SameSite None, Secure off),
+    so they are set here, not with setdefault; a stricter value from the config is kept."""
+    config = app.config
+    config["SESSION_COOKIE_SAMESITE"] = config.get("SESSION_COOKIE_SAMESITE") or "Lax"
+    config["SESSION_COOKIE_HTTPONLY"] = True
+    config["SESSION_COOKIE_SECURE"] = bool(config.get("SESSION_COOKIE_SECURE")) \
+        or config["ISSUER_BASE_URL"].startswith("https://")
+    config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the session (and its generation) bounds the token's life
+
+
 def init_app(app: Flask) -> None:
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SECURE", app.config["ISSUER_BASE_URL"].startswith("https://"))
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the session bounds the token's life
+    cookies(app)
+    limits.init_app(app)
     csrf.init_app(app)
+    headers.init_app(app)
     auth.login_manager.init_app(app)
     for blueprint in (public.bp, auth.bp, settings.bp, communities.bp, achievements.bp, people.bp,
                       verifier.bp, vcapi.bp, api.bp):

@@ -17,6 +17,7 @@ from .. import storage
 from ..services import tokens
 from ..services.people import FieldError
 from ..services.roles import Forbidden
+from . import limits
 from .errors import BadRequest, problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -29,17 +30,18 @@ def require_token(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        if scheme.lower() != "bearer" or not token.strip():  # no guess: not counted
             raise BadRequest("send your API token as 'Authorization: Bearer <token>' (create one "
                              "under Settings → API tokens)", status=401, kind="unauthorized")
         user = tokens.user_for_token(storage.get_session(), token.strip())
         if user is None:
+            limits.refused()
             raise BadRequest("the API token is not valid or was revoked", status=401,
                              kind="unauthorized")
         g.api_user = user
         return view(*args, **kwargs)
 
-    return wrapper
+    return limits.bad_token_limit(wrapper)
 
 
 @bp.errorhandler(FieldError)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 from .. import storage
 from ..services import people
 from ..storage import User
+from . import limits
 from .context import platform
 
 bp = Blueprint("auth", __name__)
@@ -21,9 +22,23 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = "Log in to continue."
 
 
+SESSION_GENERATION = "generation"  # the user's session generation when this session logged in
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    return storage.get_session().get(User, int(user_id)) if user_id.isdigit() else None
+    """The session's user, unless their sessions were ended (logout, password change) since."""
+    user = storage.get_session().get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or session.get(SESSION_GENERATION) != user.session_generation:
+        return None
+    return user
+
+
+def start_session(user: User) -> None:
+    """A fresh session for this user: nothing carried over (CSRF token included), then log in."""
+    session.clear()
+    login_user(user)
+    session[SESSION_GENERATION] = user.session_generation
 
 
 class SignupForm(FlaskForm):
@@ -40,8 +55,8 @@ class LoginForm(FlaskForm):
 
 def safe_next(target: str | None, default: str) -> str:
     """Only same-site relative paths are followed after login (no open redirect)."""
-    if not target:
-        return default
+    if not target or any(ord(c) < 0x21 or ord(c) == 0x7F for c in target):
+        return default  # control characters or spaces: never put into a Location header
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
             or "\\" in target:
@@ -60,20 +75,22 @@ def signup():
         except people.FieldError as error:
             getattr(form, error.field).errors.append(error.detail)
         else:
-            login_user(user)
+            start_session(user)
             flash(f"Welcome, {user.display_name}. Your profile is at /people/{user.handle}.")
             return redirect(safe_next(request.args.get("next"), url_for("public.index")))
     return render_template("auth/signup.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limits.limit_login
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = people.authenticate(storage.get_session(), form.email.data, form.password.data)
         if user is not None:
-            login_user(user)
+            start_session(user)
             return redirect(safe_next(request.args.get("next"), url_for("public.index")))
+        limits.refused()
         form.password.errors.append("Email or password is not right.")
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
 
@@ -81,7 +98,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """End every session of this user (a copied cookie stops working too), then this one."""
+    people.end_sessions(storage.get_session(), current_user._get_current_object())
     logout_user()
+    session.clear()
     flash("You are logged out.")
     return redirect(url_for("public.index"))
 

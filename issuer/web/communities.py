@@ -19,10 +19,11 @@ from werkzeug.datastructures import FileStorage
 from .. import storage
 from ..services import communities as service
 from ..services import did_document as did_document_of
-from ..services import invitations
+from ..services import endorsing, invitations
 from ..services.badges import achievements_of
 from ..services.people import FieldError
-from ..services.roles import LEADER_ROLES, active_role, membership, require_leader
+from ..services.recognition import NotFound, item
+from ..services.roles import LEADER_ROLES, active_role, grantable, may_manage, membership, require_leader
 from ..storage import ROLES, Community, StoredImage
 from .negotiation import PROFILE_TYPES, json_type
 from .context import platform
@@ -123,7 +124,13 @@ def render_show(community: Community, invite_form: InviteForm, status: int = 200
     """The community page; leaders also see requests, role controls and the invitation form."""
     session = storage.get_session()
     role = active_role(session, community, current_user)
-    page = render_template("communities/show.html", community=community, roles=ROLES,
+    roles = grantable(role)
+    invite_form.role.choices = [c for c in invite_form.role.choices if c.value in roles]
+    page = render_template("communities/show.html", community=community, roles=roles,
+                           can_manage=lambda member: may_manage(role, current_user, member),
+                           members_visible=service.members_visible(session, community, current_user),
+                           endorsements=[item(session, row) for row in endorsing.achievement_endorsements(
+                               session, community)] if role in LEADER_ROLES else [],
                            mine=membership(session, community, current_user), is_leader=role in LEADER_ROLES,
                            members=service.active_members(session, community),
                            pending=service.pending_requests(session, community), invite_form=invite_form,
@@ -199,6 +206,29 @@ def manage_member(slug: str, handle: str, action: str):
     else:
         flash(actions[action][1])
     return redirect(url_for("communities.show", slug=slug) + "#members")
+
+
+@bp.post("/communities/<slug>/endorsements/<uuid>/<decision>")
+@login_required
+def decide_endorsement(slug: str, uuid: str, decision: str):
+    """A leader or coordinator gives the community's consent to an endorsement of an achievement."""
+    community = community_or_404(slug)
+    if decision not in endorsing.COMMUNITY_DECISIONS:
+        abort(404, description=f"there is no decision {decision!r} on endorsements")
+    try:
+        endorsing.decide_achievement_endorsement(storage.get_session(), me(), community, uuid, decision)
+    except NotFound as error:
+        abort(404, description=str(error))
+    except FieldError as error:
+        flash(error.detail, "error")
+    else:
+        flash(ENDORSEMENT_DECIDED[decision])
+    return redirect(url_for("communities.show", slug=slug) + "#endorsements")
+
+
+ENDORSEMENT_DECIDED = {"accept": "The endorsement is accepted (still private).",
+                       "decline": "The endorsement is declined.", "public": "The endorsement is public.",
+                       "private": "The endorsement is private."}
 
 
 @bp.post("/communities/<slug>/invitations")

@@ -9,8 +9,9 @@ from flask import abort, g, jsonify, url_for
 
 from .. import storage
 from ..services import communities as service
-from ..services import invitations
-from ..services.roles import LEADER_ROLES, active_role
+from ..services import endorsing, invitations
+from ..services.recognition import NotFound, item
+from ..services.roles import LEADER_ROLES, active_role, require_leader
 from ..storage import Community, Membership
 from . import api
 from .body import json_body, member
@@ -112,9 +113,9 @@ def api_leave(slug: str):
 @api.bp.get("/communities/<slug>/members")
 @api.require_token
 def api_members(slug: str):
-    """Active members for everyone; leaders also see pending requests."""
+    """Active members (of a closed community: for its members only); leaders also see requests."""
     session, community = storage.get_session(), community_or_404(slug)
-    found = service.active_members(session, community)
+    found = service.visible_members(session, community, g.api_user)
     if active_role(session, community, g.api_user) in LEADER_ROLES:
         found += service.pending_requests(session, community)
     return jsonify([membership_json(m) for m in found])
@@ -147,6 +148,29 @@ def api_set_role(slug: str, handle: str):
 def api_remove(slug: str, handle: str):
     service.remove_member(storage.get_session(), g.api_user, member_or_404(community_or_404(slug), handle))
     return "", 204
+
+
+@api.bp.get("/communities/<slug>/endorsements")
+@api.require_token
+def api_achievement_endorsements(slug: str):
+    session, community = storage.get_session(), community_or_404(slug)
+    require_leader(session, community, g.api_user)
+    return jsonify([item(session, row).to_json(private=True)
+                    for row in endorsing.achievement_endorsements(session, community)])
+
+
+@api.bp.post("/communities/<slug>/endorsements/<uuid>/<decision>")
+@api.require_token
+def api_decide_endorsement(slug: str, uuid: str, decision: str):
+    session, community = storage.get_session(), community_or_404(slug)
+    if decision not in endorsing.COMMUNITY_DECISIONS:
+        abort(404, description=f"there is no decision {decision!r}; use one of "
+                               + ", ".join(endorsing.COMMUNITY_DECISIONS))
+    try:
+        row = endorsing.decide_achievement_endorsement(session, g.api_user, community, uuid, decision)
+    except NotFound as error:
+        abort(404, description=str(error))
+    return jsonify(item(session, row).to_json(private=True))
 
 
 @api.bp.post("/communities/<slug>/invitations")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from ..services.issuing import DuplicateCredential
 from ..services.roles import Forbidden
+from . import limits
 
 from ..credentials.errors import CanonicalizationError, ContextError, CredentialError, WorkLimitExceeded
 
@@ -64,6 +66,17 @@ def init_app(app: Flask) -> None:
             return render_template("error.html", status=403, title="Not allowed",
                                    detail=str(error)), 403
         return problem(403, "Forbidden", str(error), "forbidden")
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(error: RateLimitExceeded):
+        detail = f"{error.description}; try again later"
+        if wants_html():
+            response = make_response(render_template("error.html", status=429, title="Too many attempts",
+                                                      detail=detail), 429)
+        else:
+            response = problem(429, "Too many requests", detail, "rate-limited")
+        response.headers["Retry-After"] = str(limits.retry_after_seconds())
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

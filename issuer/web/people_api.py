@@ -104,7 +104,7 @@ def api_endorse_achievement(achievement_id: str):
     achievement = session.get(Achievement, achievement_id) if len(achievement_id) <= 36 else None
     if achievement is None:
         abort(404, description=f"there is no achievement {achievement_id}")
-    subject = endorsing.achievement_subject(platform(), achievement)
+    subject = endorsing.achievement_subject(session, platform(), g.api_user, achievement)
     return _signed(endorsing.endorse(session, platform(), g.api_user, subject, _points()))
 
 

@@ -50,7 +50,7 @@ def endorse_achievement(achievement_id: str):
     achievement = storage.get_session().get(Achievement, achievement_id) if len(achievement_id) <= 36 else None
     if achievement is None:
         abort(404, description=f"there is no achievement {achievement_id}")
-    subject = endorsing.achievement_subject(platform(), achievement)
+    subject = endorsing.achievement_subject(storage.get_session(), platform(), current_user, achievement)
     return _endorse_page(subject, back=f"/achievements/{achievement.id}")
 
 
@@ -74,7 +74,8 @@ def _endorse_page(subject: endorsing.Subject, *, back: str):
             getattr(form, error.field).errors.append(error.detail)
         else:
             flash(("Your endorsement is updated and signed again." if row.updated_at else
-                   "Your endorsement is signed.") + (" It is public." if subject.public else
+                   "Your endorsement is signed.") + (" It shows once a leader of the community accepts it."
+                                                     if subject.achievement_id else
                                                      " It shows once its recipient accepts it."))
             return redirect(back)
     status = 400 if form.errors and status == 200 else status

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from .. import services, storage
 from ..credentials.verify import FAILED
 from .body import json_body, member
+from . import limits
 from .errors import BadRequest
 from .context import platform
 
@@ -20,10 +21,11 @@ def _require_token() -> None:
     expected = current_app.config["ISSUER_API_TOKEN"]
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    if scheme.lower() != "bearer" or not token:  # no guess: not counted
         raise BadRequest("send the API token as 'Authorization: Bearer <token>'", status=401,
                          kind="unauthorized")
     if not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        limits.refused()
         raise BadRequest("the API token is not valid", status=403, kind="forbidden")
 
 
@@ -43,6 +45,7 @@ def _issue_options(options: dict) -> dict:
 
 
 @bp.post("/credentials/issue")
+@limits.bad_token_limit
 def issue():
     _require_token()
     body = json_body()
@@ -95,6 +98,7 @@ def verify_presentation():
 
 
 @bp.post("/credentials/status")
+@limits.bad_token_limit
 def update_status():
     """VC-API status update; only revocation, which is final, and it needs a reason."""
     _require_token()

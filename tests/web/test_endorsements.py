@@ -160,7 +160,7 @@ def test_badges_you_received_gave_or_cannot_see_are_not_endorsable(app, people):
     assert api.status_code == 403
 
 
-def test_endorsing_an_achievement_is_public_at_once(app, people):
+def test_endorsing_an_achievement_waits_for_the_communitys_consent(app, people):
     uuid = issue_badge(app)
     achievement_id = row_of(app, uuid).achievement_id
     response = people["bob"].submit(f"/achievements/{achievement_id}/endorse", {"comment": "A fine badge."})
@@ -168,11 +168,61 @@ def test_endorsing_an_achievement_is_public_at_once(app, people):
     [row] = endorsements(app, "bob")
     base = app.config["ISSUER_BASE_URL"]
     assert signed(row)["credentialSubject"]["id"] == f"{base}/achievements/{achievement_id}"
-    assert (row.recipient_user_id, row.consent, row.visibility) == (None, "accepted", "public")
-    assert verifies(app, signed(row))
-    api = app.test_client().post(f"/api/v1/achievements/{achievement_id}/endorsements",
-                                 json={"comment": "Agreed.", "howKnown": "I hold it"}, headers=token(people["cy"]))
-    assert api.status_code == 201 and api.get_json()["visibility"] == "public"
+    assert (row.recipient_user_id, row.consent, row.visibility) == (None, "pending", "private")
+    assert row.achievement_id == achievement_id and verifies(app, signed(row))
+    page = f"/credentials/{row.id}"
+    assert Browser(app).get(page).status_code == 404 and people["cy"].get(page).status_code == 404
+    assert people["bob"].get(page).status_code == 200  # its author
+    community = "/communities/open-knitting"
+    listed = people["lea"].get(community).get_data(as_text=True)
+    assert "Endorsements of our achievements" in listed and "A fine badge." in listed
+    refused = people["lea"].submit(f"{community}/endorsements/{row.id}/public", form_url=community)
+    assert "accept it first" in people["lea"].get(refused.headers["Location"]).get_data(as_text=True)
+    people["lea"].submit(f"{community}/endorsements/{row.id}/accept", form_url=community)
+    assert Browser(app).get(page).status_code == 404  # accepted, still private
+    people["lea"].submit(f"{community}/endorsements/{row.id}/public", form_url=community)
+    assert Browser(app).get(page).status_code == 200
+    assert people["ada"].submit(f"{community}/endorsements/{row.id}/private", form_url=community).status_code == 403
+
+
+def test_the_api_applies_the_same_consent_to_achievement_endorsements(app, people):
+    achievement_id = row_of(app, issue_badge(app)).achievement_id
+    api = app.test_client()
+    made = api.post(f"/api/v1/achievements/{achievement_id}/endorsements",
+                    json={"comment": "Agreed.", "howKnown": "I hold it"}, headers=token(people["cy"]))
+    assert made.status_code == 201 and made.get_json()["visibility"] == "private"
+    row_id = made.get_json()["id"]
+    decisions = "/api/v1/communities/open-knitting/endorsements"
+    assert api.get(decisions, headers=token(people["cy"])).status_code == 403
+    assert api.post(f"{decisions}/{row_id}/accept", headers=token(people["ada"])).status_code == 403
+    lead = token(people["lea"])
+    assert [e["id"] for e in api.get(decisions, headers=lead).get_json()] == [row_id]
+    assert api.post(f"{decisions}/{row_id}/public", headers=lead).status_code == 422
+    assert api.post(f"{decisions}/{row_id}/accept", headers=lead).get_json()["consent"] == "accepted"
+    shown = api.post(f"{decisions}/{row_id}/public", headers=lead).get_json()
+    assert (shown["consent"], shown["visibility"]) == ("accepted", "public")
+    assert api.post(f"{decisions}/nope/accept", headers=lead).status_code == 404
+    assert api.post(f"{decisions}/{row_id}/crown", headers=lead).status_code == 404
+
+
+def test_who_may_endorse_an_achievement(app, people):
+    """Not its community's leaders and coordinators; of a closed community only its members."""
+    open_id = row_of(app, issue_badge(app)).achievement_id
+    assert people["lea"].get(f"/achievements/{open_id}/endorse").status_code == 403
+    assert people["cy"].get(f"/achievements/{open_id}/endorse").status_code == 200  # open: anyone
+    closed_id = row_of(app, issue_badge(app, community="Closed Circle", name="Inner")).achievement_id
+    with app.app_context():
+        from issuer.storage import Achievement
+
+        session = get_session()
+        session.get(Achievement, closed_id).community.open_membership = False
+        session.commit()
+    refused = people["cy"].submit(f"/achievements/{closed_id}/endorse", {"comment": "From outside."})
+    assert refused.status_code == 403 and endorsements(app, "cy") == []
+    api = app.test_client().post(f"/api/v1/achievements/{closed_id}/endorsements", json={"comment": "x"},
+                                 headers=token(people["cy"]))
+    assert api.status_code == 403
+    assert people["bob"].submit(f"/achievements/{closed_id}/endorse", {"comment": "From inside."}).status_code == 302
 
 
 def test_endorsing_again_edits_the_same_credential(app, people, monkeypatch):
@@ -247,3 +297,27 @@ def test_at_most_twenty_new_endorsements_an_hour(app, people):
     assert edit.status_code == 200  # editing is not a new endorsement
     assert len(endorsements(app, "bob")) == 20
 
+
+
+def test_the_migration_links_older_achievement_endorsements_to_their_achievement(app, people):
+    """Endorsements made public before the community consented stay public, now listed to leaders."""
+    from alembic import command
+
+    from issuer.storage import alembic_config, migrate
+
+    achievement_id = row_of(app, issue_badge(app)).achievement_id
+    people["bob"].submit(f"/achievements/{achievement_id}/endorse", {"comment": "Older praise."})
+    [row] = endorsements(app, "bob")
+    engine = app.extensions["issuer.engine"]
+    with engine.begin() as connection:  # as the service stored them before
+        connection.exec_driver_sql("UPDATE issued_credential SET achievement_id = NULL, consent = 'accepted', "
+                                   f"visibility = 'public' WHERE id = '{row.id}'")
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    migrate(engine)
+    [row] = endorsements(app, "bob")
+    assert (row.achievement_id, row.consent, row.visibility) == (achievement_id, "accepted", "public")
+    assert Browser(app).get(f"/credentials/{row.id}").status_code == 200
+    assert "Older praise." in people["lea"].get("/communities/open-knitting").get_data(as_text=True)
