@@ -1,6 +1,6 @@
 """Thin web views: parse → one service or core call → render."""
 
-from flask import Flask
+from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
 
 from . import achievements, api, auth, communities, errors, people, public, settings, vcapi, verifier
@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     csrf.exempt(vcapi.bp)  # bearer-token and public JSON endpoints: no cookies, no CSRF
     csrf.exempt(api.bp)
     errors.init_app(app)
+    _work_budget(app)
 
     @app.context_processor
     def _navigation():
@@ -35,3 +36,19 @@ def init_app(app: Flask) -> None:
             return [(endpoint, label) for endpoint, label in NAV if has_endpoint(endpoint)]
 
         return {"nav_links": nav_links, "has_endpoint": has_endpoint}
+
+
+def _work_budget(app: Flask) -> None:
+    """All JSON-LD work of one request shares one CPU-time deadline (ISSUER_CANON_MAX_SECONDS)."""
+
+    @app.before_request
+    def _open_budget():
+        budget = app.extensions["issuer.platform"].canonicalizer.budget()
+        budget.__enter__()
+        g.canonicalization_budget = budget
+
+    @app.teardown_request
+    def _close_budget(_error=None):
+        budget = g.pop("canonicalization_budget", None)
+        if budget is not None:
+            budget.__exit__(None, None, None)

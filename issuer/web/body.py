@@ -1,11 +1,15 @@
-"""Reading JSON bodies safely: size (MAX_CONTENT_LENGTH), syntax, nesting depth, shape."""
+"""Reading JSON bodies safely: size (MAX_CONTENT_LENGTH), syntax, nesting depth, structural
+limits (array width, value count, string length), text that is not text, and shape."""
 
 from __future__ import annotations
 
 import json
+import math
 
 from flask import current_app, request
 
+from ..credentials.limits import UnusableText, check_structure
+from .context import platform
 from .errors import BadRequest
 
 JSON_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json", "application/vc",
@@ -19,7 +23,7 @@ def json_body() -> dict:
                          status=415, kind="unsupported-media-type")
     raw = request.get_data(cache=False)
     try:
-        value = json.loads(raw)
+        value = loads(raw)
     except RecursionError:
         raise BadRequest("the JSON is nested too deeply", kind="too-deep") from None
     except (ValueError, UnicodeDecodeError) as error:
@@ -27,9 +31,35 @@ def json_body() -> dict:
     limit = current_app.config["ISSUER_MAX_JSON_DEPTH"]
     if depth(value) > limit:
         raise BadRequest(f"the JSON is nested more than {limit} levels deep", kind="too-deep")
+    try:
+        check_limits(value)
+    except UnusableText as error:
+        raise BadRequest(str(error), kind="invalid-text") from None
     if not isinstance(value, dict):
         raise BadRequest("the body must be a JSON object", kind="malformed-json")
     return value
+
+
+def loads(text: str | bytes):
+    """json.loads that refuses what is not JSON although Python reads it: NaN, Infinity, and
+    numbers too large for a double (1e400 would become Infinity). ValueError names them."""
+    return json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is too large to be represented")
+    return value
+
+
+def check_limits(value) -> None:
+    """The structural limits of the core (StructureLimitExceeded → 422), or UnusableText."""
+    check_structure(value, platform().canonicalizer.limits)
 
 
 def depth(value) -> int:
