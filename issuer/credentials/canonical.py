@@ -28,10 +28,8 @@ from __future__ import annotations
 
 import math
 import re
-import time
-from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Iterator
+from typing import Any
 
 from cachetools import LRUCache
 from frozendict import frozendict
@@ -41,6 +39,7 @@ from pyld.canon import URDNA2015
 from pyld.context_resolver import ContextResolver
 from pyld.identifier_issuer import IdentifierIssuer
 
+from . import budget as _budget
 from .errors import CanonicalizationError, ContextError, WorkLimitExceeded
 from .limits import StructureLimits, check_structure
 from .loader import DocumentLoader
@@ -156,20 +155,7 @@ def _indexed_add_value(subject, property, value, options=None):
 
 jsonld.JsonLdProcessor.add_value = staticmethod(_indexed_add_value)
 
-# The CPU-time (this thread) deadline shared by the canonicalizations of one unit of work.
-_BUDGET: ContextVar[float | None] = ContextVar("canonicalization_budget", default=None)
 _CHECK_EVERY = 64  # recursive steps between two clock readings
-
-
-def _cpu_now() -> float:
-    return time.thread_time()
-
-
-def _over_time(seconds: float | None) -> WorkLimitExceeded:
-    limit = f" of {seconds:g} s" if seconds else ""
-    return WorkLimitExceeded(f"processing the JSON-LD took more than the CPU time limit{limit} "
-                             "(ISSUER_CANON_MAX_SECONDS); the document is too large or too "
-                             "intricate")
 
 
 MEMO_LIMIT = 50_000
@@ -200,8 +186,8 @@ class _Processor(jsonld.JsonLdProcessor):
         """Every few recursive steps, stop if this canonicalization is past its deadline."""
         self._steps += 1
         if (self._deadline is not None and self._steps % _CHECK_EVERY == 0
-                and _cpu_now() > self._deadline):
-            raise _over_time(self._seconds)
+                and _budget.cpu_now() > self._deadline):
+            raise _budget.exceeded(self._seconds)
 
     def _expand(self, *args, **kwargs):
         self._tick()
@@ -305,8 +291,8 @@ class _BoundedURDNA2015(URDNA2015):
         return super().hash_related_blank_node(related, quad, issuer, position)
 
     def _check_time(self) -> None:
-        if self._deadline is not None and _cpu_now() > self._deadline:
-            raise _over_time(self._seconds)
+        if self._deadline is not None and _budget.cpu_now() > self._deadline:
+            raise _budget.exceeded(self._seconds)
 
 
 def _json_copy(value: Any) -> Any:
@@ -359,7 +345,7 @@ class Canonicalizer:
     """
 
     def __init__(self, loader: DocumentLoader | None = None, *, work_factor: int = 1,
-                 max_quads: int = 20_000, max_seconds: float | None = 1.0,
+                 max_quads: int = 20_000, max_seconds: float | None = 0.5,
                  limits: StructureLimits | None = None):
         self.loader = loader or DocumentLoader()
         self.work_factor = work_factor
@@ -373,22 +359,17 @@ class Canonicalizer:
         initial = jsonld.JsonLdProcessor()._get_initial_context({"processingMode": "json-ld-1.1"})
         self._trusted[id(initial)] = initial
 
-    @contextmanager
-    def budget(self, seconds: float | None = None) -> Iterator[None]:
-        """Every canonicalization inside the block shares one CPU-time deadline (a request's)."""
-        seconds = self.max_seconds if seconds is None else seconds
-        token = _BUDGET.set(_cpu_now() + seconds if seconds else None)
-        try:
-            yield
-        finally:
-            _BUDGET.reset(token)
+    def budget(self, seconds: float | None = None):
+        """A block in which all bounded work (this canonicalizer's, JSON Schema validation's)
+        shares one CPU-time budget of ``seconds`` (default ``max_seconds``): a request's."""
+        return _budget.work_budget(self.max_seconds if seconds is None else seconds)
 
-    def _deadline(self) -> float | None:
-        """The shared deadline when a budget is open, else one from now."""
-        shared = _BUDGET.get()
+    def _deadline(self) -> tuple[float, float] | None:
+        """(deadline, seconds): the open budget's, else ``max_seconds`` from now."""
+        shared = _budget.current()
         if shared is not None:
             return shared
-        return _cpu_now() + self.max_seconds if self.max_seconds else None
+        return (_budget.cpu_now() + self.max_seconds, self.max_seconds) if self.max_seconds else None
 
     def _options(self) -> dict:
         return {
@@ -399,14 +380,17 @@ class Canonicalizer:
             "extractAllScripts": True,
         }
 
-    def _processor(self, deadline: float | None) -> _Processor:
+    def _processor(self, deadline: tuple[float, float] | None) -> _Processor:
         return _Processor(self._memo, self._trusted, self.loader.urls, self._iri_memo,
-                          deadline, self.max_seconds)
+                          *(deadline or (None, None)))
 
-    def expand(self, document: dict, *, deadline: float | None = None) -> list:
+    def expand(self, document: dict, *, deadline: tuple[float, float] | None = None) -> list:
         """JSON-LD expansion in safe mode: every key must map to an IRI."""
+        deadline = deadline if deadline is not None else self._deadline()
+        if deadline is not None and _budget.cpu_now() > deadline[0]:
+            raise _budget.exceeded(deadline[1])  # spent already: not even the structural walk
         check_structure(document, self.limits)
-        processor = self._processor(deadline if deadline is not None else self._deadline())
+        processor = self._processor(deadline)
         options = {**self._options(), "isFrame": False, "keepFreeFloatingNodes": False}
         try:
             # pyld's expand() deep-copies its input with copy.deepcopy; a JSON copy is the same
@@ -430,7 +414,7 @@ class Canonicalizer:
         _check_expanded(expanded)
         return expanded
 
-    def dataset(self, document: dict, *, deadline: float | None = None) -> dict:
+    def dataset(self, document: dict, *, deadline: tuple[float, float] | None = None) -> dict:
         """The RDF dataset of ``document`` (pyld's internal form), after a safe expansion."""
         deadline = deadline if deadline is not None else self._deadline()
         expanded = self.expand(document, deadline=deadline)
@@ -468,7 +452,7 @@ class Canonicalizer:
             raise WorkLimitExceeded(f"document has {size} statements; the limit is {self.max_quads}")
         token = _ESCAPING.set(escaping)
         try:
-            return _BoundedURDNA2015(self.work_factor, deadline, self.max_seconds).main(
+            return _BoundedURDNA2015(self.work_factor, *(deadline or (None, None))).main(
                 dataset, {"format": "application/n-quads"})
         except RecursionError:
             raise _too_deep() from None
