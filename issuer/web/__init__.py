@@ -3,7 +3,7 @@
 from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
 
-from . import achievements, api, auth, communities, errors, people, public, settings, vcapi, verifier
+from . import achievements, api, auth, body, communities, errors, people, public, settings, vcapi, verifier
 
 csrf = CSRFProtect()
 
@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     csrf.exempt(api.bp)
     errors.init_app(app)
     _work_budget(app)
+    app.wsgi_app = body.ChunkedBodyLimit(app.wsgi_app, app.config["ISSUER_MAX_BODY_BYTES"])
 
     @app.context_processor
     def _navigation():

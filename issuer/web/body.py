@@ -3,6 +3,7 @@ limits (array width, value count, string length), text that is not text, and sha
 
 from __future__ import annotations
 
+import io
 import json
 import math
 
@@ -87,3 +88,32 @@ def member(body: dict, name: str, kind: type = dict, *, required: bool = True):
         expected = {dict: "an object", list: "an array", str: "a string", bool: "true or false"}[kind]
         raise BadRequest(f"{name}: must be {expected}", kind="wrong-type")
     return value
+
+
+class ChunkedBodyLimit:
+    """WSGI middleware: a body sent without Content-Length (chunked) is held to the same limit.
+
+    Werkzeug stops reading such a stream at MAX_CONTENT_LENGTH and hands on what it read, so an
+    oversized body arrived truncated and was parsed. Here up to ``limit + 1`` bytes are read
+    first; the request then carries a Content-Length, and one over the limit gets the same 413
+    as a request that declared its length.
+    """
+
+    def __init__(self, wsgi_app, limit: int):
+        self.wsgi_app = wsgi_app
+        self.limit = limit
+
+    def __call__(self, environ, start_response):
+        if environ.get("CONTENT_LENGTH") in (None, "") and environ.get("wsgi.input_terminated"):
+            stream, data, size = environ["wsgi.input"], io.BytesIO(), 0
+            while size <= self.limit:
+                chunk = stream.read(min(65536, self.limit + 1 - size))
+                if not chunk:
+                    break
+                data.write(chunk)
+                size += len(chunk)
+            data.seek(0)
+            environ = {**environ, "wsgi.input": data, "CONTENT_LENGTH": str(size)}
+            environ.pop("wsgi.input_terminated", None)  # the body is now plain bytes of that length
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return self.wsgi_app(environ, start_response)
