@@ -45,6 +45,7 @@ class Verifier:
         doc = document if isinstance(document, dict) else {}
         result = VerificationResult(_str(doc.get("id")), _issuer_id(doc), type_list(doc.get("type")))
         try:
+            budget.check()  # spent (a presentation or endorsements before this one): stop here
             if not self._structure(document, result, purpose):
                 return result
             self._schema(doc, result)
