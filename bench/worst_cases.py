@@ -157,10 +157,11 @@ def cases(canonicalizer, scale: float) -> dict[str, dict]:
         "600 signed endorsements embedded": endorsed,
         "1,000 status entries on one list": statuses,
         "CLR of 300 signed credentials": {
-            "@context": [VC2, CLR2, OB3], "id": EX + "clr/1", "type": ["VerifiableCredential", "ClrCredential"],
-            "name": "CLR", "issuer": {"id": badge["issuer"]["id"], "type": ["Profile"], "name": "Issuer"},
+            "@context": [VC2, CLR2, OB3], "id": EX + "clr/1",
+            "type": ["VerifiableCredential", "ClrCredential"], "name": "CLR", "issuer": {"id": badge["issuer"]["id"], "type": ["Profile"], "name": "Issuer"},
             "validFrom": "2026-01-01T00:00:00Z",
-            "credentialSubject": {"id": "did:example:ada", "type": ["ClrSubject"], "verifiableCredential": many},
+            "credentialSubject": {"id": "did:example:ada", "type": ["ClrSubject"],
+                                  "verifiableCredential": many},
             "proof": badge["proof"]},
         "presentation of 300 signed credentials": {
             "@context": [VC2], "type": ["VerifiablePresentation"], "verifiableCredential": many},
