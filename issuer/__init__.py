@@ -48,6 +48,7 @@ def _platform(app: Flask):
     """Wire the pure core once per process: contexts, schemas, keys, limits; warm it up."""
     from . import keystore
     from .credentials.canonical import Canonicalizer
+    from .credentials.limits import StructureLimits
     from .credentials.loader import DocumentLoader
     from .credentials.schema import SchemaRegistry
     from .fetch import FetchPolicy
@@ -57,7 +58,11 @@ def _platform(app: Flask):
     canonicalizer = Canonicalizer(DocumentLoader(PACKAGE / "schemas" / "contexts"),
                                   work_factor=cfg["ISSUER_CANON_WORK_FACTOR"],
                                   max_quads=cfg["ISSUER_CANON_MAX_QUADS"],
-                                  max_seconds=cfg["ISSUER_CANON_MAX_SECONDS"])
+                                  max_seconds=cfg["ISSUER_CANON_MAX_SECONDS"],
+                                  limits=StructureLimits(
+                                      max_array_items=cfg["ISSUER_MAX_ARRAY_ITEMS"],
+                                      max_values=cfg["ISSUER_MAX_JSON_VALUES"],
+                                      max_string_chars=cfg["ISSUER_MAX_STRING_CHARS"]))
     canonicalizer.expand({"@context": ["https://www.w3.org/ns/credentials/v2",
                                        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
                           "type": ["VerifiableCredential", "OpenBadgeCredential"]})

@@ -20,7 +20,10 @@ DEFAULTS = {
     "ISSUER_MAX_JSON_DEPTH": 64,
     "ISSUER_CANON_WORK_FACTOR": 1,
     "ISSUER_CANON_MAX_QUADS": 20_000,
-    "ISSUER_CANON_MAX_SECONDS": 5.0,
+    "ISSUER_CANON_MAX_SECONDS": 0.5,  # CPU s per request for JSON-LD + JSON Schema work; 0: none
+    "ISSUER_MAX_ARRAY_ITEMS": 1_000,  # structural limits on every JSON body and document,
+    "ISSUER_MAX_JSON_VALUES": 100_000,  # checked before any JSON-LD work
+    "ISSUER_MAX_STRING_CHARS": 500_000,
     "ISSUER_STATUS_LIST_SIZE": 131_072,
     "ISSUER_STATUS_CACHE_SECONDS": 300,
     "ISSUER_LEGACY_PROOF": False,  # also sign with Ed25519Signature2020

@@ -17,3 +17,16 @@ def test_sign_verify_benchmark_reports_every_figure():
     for name in ("ours", "stock_pyld", "js_reference"):
         assert report[name]["sign_per_s"] > 0 and report[name]["verify_per_s"] > 0
     assert set(report["sign_ms_by_alignments"]) == {"1", "10", "100"}
+
+
+def test_worst_cases_benchmark_posts_every_case_to_every_entry():
+    completed = subprocess.run([sys.executable, str(ROOT / "bench" / "worst_cases.py"), "--quick",
+                                "--json"], capture_output=True, text=True, timeout=600, check=True)
+    report = json.loads(completed.stdout)
+    endpoints = {row["endpoint"] for row in report["rows"]}
+    assert endpoints == {"POST /credentials/verify", "POST /presentations/verify",
+                         "POST /verify (pasted)", "POST /verify (upload)", "POST /verify (URL)",
+                         "POST /api/v1/verify", "POST /credentials/issue"}
+    assert len({row["case"] for row in report["rows"]}) >= 20
+    assert all(row["status"] < 500 for row in report["rows"]), report["rows"]
+    assert report["max_cpu_s"] == max(row["cpu_s"] for row in report["rows"])

@@ -15,12 +15,19 @@ This is the only module that imports pyld. Three things differ from calling pyld
   :class:`Canonicalizer` memoises context processing for contexts that come from the pinned
   files (the only ones it can trust to be identical next time), keyed by object identity with
   a reference held so an identity is never reused.
+* **Bounded work.** Untrusted documents first pass the structural limits of :mod:`.limits`.
+  One CPU-time deadline covers expansion, the node map, RDF conversion and blank-node
+  labelling, checked inside pyld's recursive steps; :meth:`Canonicalizer.budget` makes every
+  canonicalization of a unit of work (a request) share one deadline. pyld's duplicate check
+  while building the node map scans every value already there (quadratic in a wide array); an
+  index with the same equality answers it in constant time. Running out of stack (a long
+  blank-node chain) is a work limit too, not a crash.
 """
 
 from __future__ import annotations
 
+import math
 import re
-import time
 from contextvars import ContextVar
 from typing import Any
 
@@ -32,7 +39,9 @@ from pyld.canon import URDNA2015
 from pyld.context_resolver import ContextResolver
 from pyld.identifier_issuer import IdentifierIssuer
 
+from . import budget as _budget
 from .errors import CanonicalizationError, ContextError, WorkLimitExceeded
+from .limits import StructureLimits, check_structure
 from .loader import DocumentLoader
 
 _ECHAR = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
@@ -74,6 +83,81 @@ def _is_absolute_iri(value):
 
 jsonld._is_absolute_iri = _is_absolute_iri
 
+_stock_add_value = jsonld.JsonLdProcessor.add_value
+# While a Canonicalizer builds its node map: (id(subject), property) -> _ValueIndex.
+_NODE_INDEX: ContextVar[dict | None] = ContextVar("node_index", default=None)
+
+
+def _value_key(value: Any) -> tuple | None:
+    """A hashable key equal for two values exactly when pyld's compare_values says they are equal.
+
+    None where that cannot be promised (a @json value, NaN, an object without @id that is not a
+    value): such values keep pyld's own scan.
+    """
+    if isinstance(value, str):
+        return ("s", value)
+    if not isinstance(value, dict):
+        return None
+    if "@value" in value:
+        literal = value["@value"]
+        if isinstance(literal, bool):
+            literal = ("bool", literal)  # compare_values never equates True with 1
+        elif isinstance(literal, float) and not math.isfinite(literal):
+            return None
+        elif not isinstance(literal, (str, int, float)):
+            return None
+        meta = (value.get("@type"), value.get("@language"), value.get("@index"))
+        if not all(item is None or isinstance(item, str) for item in meta):
+            return None
+        return ("v", *meta, literal)
+    node_id = value.get("@id")
+    return ("id", node_id) if isinstance(node_id, str) else None
+
+
+class _ValueIndex:
+    """The keys of the values already in one subject's property list."""
+
+    __slots__ = ("subject", "values", "seen", "keys")
+
+    def __init__(self, subject: dict, values: list):
+        self.subject, self.values, self.seen, self.keys = subject, values, 0, set()
+
+    def contains(self, key: tuple) -> bool:
+        values = self.values
+        while self.seen < len(values):  # catch up with values added by other paths
+            found = _value_key(values[self.seen])
+            if found is not None:
+                self.keys.add(found)
+            self.seen += 1
+        return key in self.keys
+
+
+def _indexed_add_value(subject, property, value, options=None):
+    """pyld's add_value, with the no-duplicates check answered by an index while one is active."""
+    index = _NODE_INDEX.get()
+    if (index is None or not options or options.get("allowDuplicate", True)
+            or not options.get("propertyIsArray") or isinstance(value, list)
+            or not isinstance(subject.get(property), list)):
+        return _stock_add_value(subject, property, value, options)
+    key = _value_key(value)
+    if key is None:
+        return _stock_add_value(subject, property, value, options)
+    values = subject[property]
+    entry = index.get((id(subject), property))
+    if entry is None or entry.subject is not subject or entry.values is not values:
+        entry = index[(id(subject), property)] = _ValueIndex(subject, values)
+    if not entry.contains(key):
+        values.append(value)
+        entry.keys.add(key)
+        entry.seen += 1
+    return None
+
+
+jsonld.JsonLdProcessor.add_value = staticmethod(_indexed_add_value)
+
+_CHECK_EVERY = 64  # recursive steps between two clock readings
+
+
 MEMO_LIMIT = 50_000
 IRI_MEMO_LIMIT = 20_000
 
@@ -89,12 +173,33 @@ def _raise_dropped(expanded_property: str | None) -> None:
 class _Processor(jsonld.JsonLdProcessor):
     """A JsonLdProcessor whose context processing is memoised for trusted contexts."""
 
-    def __init__(self, memo: dict, trusted: dict, pinned_urls: frozenset[str], iri_memo: dict):
+    def __init__(self, memo: dict, trusted: dict, pinned_urls: frozenset[str], iri_memo: dict,
+                 deadline: float | None = None, seconds: float | None = None):
         super().__init__(on_property_dropped=_raise_dropped)
         self._memo = memo
         self._trusted = trusted  # id(object) -> object, for contexts derived from pinned files
         self._pinned = pinned_urls
         self._iri_memo = iri_memo
+        self._deadline, self._seconds, self._steps = deadline, seconds, 0
+
+    def _tick(self) -> None:
+        """Every few recursive steps, stop if this canonicalization is past its deadline."""
+        self._steps += 1
+        if (self._deadline is not None and self._steps % _CHECK_EVERY == 0
+                and _budget.cpu_now() > self._deadline):
+            raise _budget.exceeded(self._seconds)
+
+    def _expand(self, *args, **kwargs):
+        self._tick()
+        return super()._expand(*args, **kwargs)
+
+    def _create_node_map(self, *args, **kwargs):
+        self._tick()
+        return super()._create_node_map(*args, **kwargs)
+
+    def _object_to_rdf(self, *args, **kwargs):
+        self._tick()
+        return super()._object_to_rdf(*args, **kwargs)
 
     def _expand_iri(self, active_ctx, value, base=None, vocab=False, local_ctx=None, defined=None):
         """Term → IRI lookups against a trusted (immutable, memoised) context are memoised too."""
@@ -151,10 +256,11 @@ class _Processor(jsonld.JsonLdProcessor):
 class _BoundedURDNA2015(URDNA2015):
     """RDFC-1.0 with a bound on deep iterations per blank node (poisoned-graph defence)."""
 
-    def __init__(self, work_factor: int, deadline: float | None):
+    def __init__(self, work_factor: int, deadline: float | None, seconds: float | None = None):
         super().__init__()
         self._work_factor = work_factor
         self._deadline = deadline
+        self._seconds = seconds
         self._limit: int | None = None
         self._deep: dict[str, int] = {}
 
@@ -172,10 +278,21 @@ class _BoundedURDNA2015(URDNA2015):
             raise WorkLimitExceeded(
                 f"canonicalization needs more than {self._limit} deep iterations for one blank "
                 "node; the document looks like a poisoned graph")
-        if self._deadline is not None and time.monotonic() > self._deadline:
-            raise WorkLimitExceeded("canonicalization took longer than the configured limit")
+        self._check_time()
         self._deep[id_] = count
         return super().hash_n_degree_quads(id_, issuer)
+
+    def hash_first_degree_quads(self, id_):
+        self._check_time()
+        return super().hash_first_degree_quads(id_)
+
+    def hash_related_blank_node(self, related, quad, issuer, position):
+        self._check_time()
+        return super().hash_related_blank_node(related, quad, issuer, position)
+
+    def _check_time(self) -> None:
+        if self._deadline is not None and _budget.cpu_now() > self._deadline:
+            raise _budget.exceeded(self._seconds)
 
 
 def _json_copy(value: Any) -> Any:
@@ -220,23 +337,39 @@ def _check_expanded(element: Any) -> None:
 class Canonicalizer:
     """Safe, bounded, memoised RDFC-1.0 over one :class:`DocumentLoader`.
 
+    ``limits`` are the structural limits every document meets before any JSON-LD work;
     ``work_factor`` bounds deep iterations per blank node to ``n ** work_factor`` (n = blank
-    nodes), ``max_quads`` the size of the dataset and ``max_seconds`` the wall time of the
-    blank-node labelling. One instance is shared by all threads of a process.
+    nodes), ``max_quads`` the size of the dataset and ``max_seconds`` the CPU time (of the
+    calling thread) of one canonicalization — expansion, node map, RDF and labelling — or of
+    all canonicalizations inside one :meth:`budget`. One instance is shared by all threads.
     """
 
     def __init__(self, loader: DocumentLoader | None = None, *, work_factor: int = 1,
-                 max_quads: int = 20_000, max_seconds: float | None = 5.0):
+                 max_quads: int = 20_000, max_seconds: float | None = 0.5,
+                 limits: StructureLimits | None = None):
         self.loader = loader or DocumentLoader()
         self.work_factor = work_factor
         self.max_quads = max_quads
         self.max_seconds = max_seconds
+        self.limits = limits or StructureLimits()
         self._memo: dict = {}
         self._trusted: dict = {}
         self._iri_memo: dict = {}
         self._resolved = LRUCache(maxsize=1000)
         initial = jsonld.JsonLdProcessor()._get_initial_context({"processingMode": "json-ld-1.1"})
         self._trusted[id(initial)] = initial
+
+    def budget(self, seconds: float | None = None):
+        """A block in which all bounded work (this canonicalizer's, JSON Schema validation's)
+        shares one CPU-time budget of ``seconds`` (default ``max_seconds``): a request's."""
+        return _budget.work_budget(self.max_seconds if seconds is None else seconds)
+
+    def _deadline(self) -> tuple[float, float] | None:
+        """(deadline, seconds): the open budget's, else ``max_seconds`` from now."""
+        shared = _budget.current()
+        if shared is not None:
+            return shared
+        return (_budget.cpu_now() + self.max_seconds, self.max_seconds) if self.max_seconds else None
 
     def _options(self) -> dict:
         return {
@@ -247,9 +380,17 @@ class Canonicalizer:
             "extractAllScripts": True,
         }
 
-    def expand(self, document: dict) -> list:
+    def _processor(self, deadline: tuple[float, float] | None) -> _Processor:
+        return _Processor(self._memo, self._trusted, self.loader.urls, self._iri_memo,
+                          *(deadline or (None, None)))
+
+    def expand(self, document: dict, *, deadline: tuple[float, float] | None = None) -> list:
         """JSON-LD expansion in safe mode: every key must map to an IRI."""
-        processor = _Processor(self._memo, self._trusted, self.loader.urls, self._iri_memo)
+        deadline = deadline if deadline is not None else self._deadline()
+        if deadline is not None and _budget.cpu_now() > deadline[0]:
+            raise _budget.exceeded(deadline[1])  # spent already: not even the structural walk
+        check_structure(document, self.limits)
+        processor = self._processor(deadline)
         options = {**self._options(), "isFrame": False, "keepFreeFloatingNodes": False}
         try:
             # pyld's expand() deep-copies its input with copy.deepcopy; a JSON copy is the same
@@ -263,6 +404,8 @@ class Canonicalizer:
             raise CanonicalizationError(
                 f"{what} is not defined by any @context (it would be dropped and left unsigned)"
             ) from None
+        except RecursionError:
+            raise _too_deep() from None
         except jsonld.JsonLdError as error:
             raise _explain(error) from None
         if isinstance(expanded, dict) and "@graph" in expanded and len(expanded) == 1:
@@ -271,18 +414,30 @@ class Canonicalizer:
         _check_expanded(expanded)
         return expanded
 
-    def dataset(self, document: dict) -> dict:
+    def dataset(self, document: dict, *, deadline: tuple[float, float] | None = None) -> dict:
         """The RDF dataset of ``document`` (pyld's internal form), after a safe expansion."""
-        expanded = self.expand(document)
-        processor = jsonld.JsonLdProcessor()
+        deadline = deadline if deadline is not None else self._deadline()
+        expanded = self.expand(document, deadline=deadline)
+        processor = self._processor(deadline)
         issuer = IdentifierIssuer("_:b")
         node_map: dict = {"@default": {}}
-        processor._create_node_map(expanded, node_map, "@default", issuer)
+        token = _NODE_INDEX.set({})
+        try:
+            processor._create_node_map(expanded, node_map, "@default", issuer)
+        except RecursionError:
+            raise _too_deep() from None
+        except jsonld.JsonLdError as error:
+            raise _explain(error) from None
+        finally:
+            _NODE_INDEX.reset(token)
         options = {"produceGeneralizedRdf": False, "rdfDirection": None, "processingMode": "json-ld-1.1"}
         dataset = {}
-        for graph_name, graph in sorted(node_map.items()):
-            if graph_name == "@default" or jsonld._is_absolute_iri(graph_name):
-                dataset[graph_name] = processor._graph_to_rdf(graph, issuer, options)
+        try:
+            for graph_name, graph in sorted(node_map.items()):
+                if graph_name == "@default" or jsonld._is_absolute_iri(graph_name):
+                    dataset[graph_name] = processor._graph_to_rdf(graph, issuer, options)
+        except RecursionError:
+            raise _too_deep() from None
         return dataset
 
     def canonize(self, document: dict, *, escaping: str = RDFC) -> str:
@@ -290,17 +445,24 @@ class Canonicalizer:
 
         ``escaping=LEGACY`` serialises literals as the legacy Ed25519Signature2020 suite does.
         """
-        dataset = self.dataset(document)
+        deadline = self._deadline()
+        dataset = self.dataset(document, deadline=deadline)
         size = sum(len(triples) for triples in dataset.values())
         if size > self.max_quads:
             raise WorkLimitExceeded(f"document has {size} statements; the limit is {self.max_quads}")
-        deadline = time.monotonic() + self.max_seconds if self.max_seconds else None
         token = _ESCAPING.set(escaping)
         try:
-            return _BoundedURDNA2015(self.work_factor, deadline).main(
+            return _BoundedURDNA2015(self.work_factor, *(deadline or (None, None))).main(
                 dataset, {"format": "application/n-quads"})
+        except RecursionError:
+            raise _too_deep() from None
         finally:
             _ESCAPING.reset(token)
+
+
+def _too_deep() -> WorkLimitExceeded:
+    return WorkLimitExceeded("the document's nodes are linked too deeply to process (a chain "
+                             "or ring of nodes longer than the stack allows)")
 
 
 def _explain(error: Exception) -> CanonicalizationError:

@@ -3,7 +3,8 @@
 The schemas and their SHA-256 are listed in ``schemas/manifest.json``. They are loaded into a
 ``referencing.Registry`` that has no retrieval function, so a ``$ref`` outside the pinned set is
 an error, never a network request. ``format`` is not asserted (it is an annotation in draft
-2019-09); :mod:`.documents` checks date-time values strictly.
+2019-09); :mod:`.documents` checks date-time values strictly. Validation checks the open CPU
+budget (:mod:`.budget`) as it goes: a huge document stops when the request's budget is spent.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft201909Validator, Draft202012Validator
+from jsonschema import Draft201909Validator, Draft202012Validator, validators
 from jsonschema.exceptions import SchemaError as _MetaSchemaError
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT201909
 
+from . import budget
 from .documents import ACHIEVEMENT_CREDENTIAL_SCHEMA, ENDORSEMENT_CREDENTIAL_SCHEMA, PROFILE_SCHEMA
 from .errors import CredentialError, DocumentError
 
@@ -103,7 +105,7 @@ class SchemaRegistry:
             raise SchemaError(
                 f"schema {schema_id} is not a valid JSON Schema: {error.message}") from None
         self._check_refs(schema_id, schema)
-        validator = self._validators[schema_id] = cls(schema, registry=self._registry)
+        validator = self._validators[schema_id] = _bounded(cls)(schema, registry=self._registry)
         return validator
 
     def _check_refs(self, schema_id: str, schema: dict) -> None:
@@ -127,6 +129,24 @@ class SchemaRegistry:
             more = f" (and {len(problems) - CHECK_SHOWS} more)" if len(problems) > CHECK_SHOWS else ""
             name = schema_id.rsplit("/", 1)[-1]
             raise DocumentError(f"does not match {name}: " + "; ".join(problems[:CHECK_SHOWS]) + more)
+
+
+_CHECK_EVERY = 64  # keyword checks between two readings of the CPU clock
+_calls = [0]  # a sampling counter; a lost update between threads only delays one reading
+
+
+@functools.cache
+def _bounded(cls):
+    """``cls`` whose keyword checks stop when the open CPU budget is spent."""
+    def bounded(check):
+        def checked(validator, value, instance, schema):
+            _calls[0] += 1
+            if _calls[0] % _CHECK_EVERY == 0:
+                budget.check()
+            return check(validator, value, instance, schema)
+        return checked
+
+    return validators.extend(cls, {name: bounded(check) for name, check in cls.VALIDATORS.items()})
 
 
 @functools.cache

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
-from . import documents, proof, status
+from . import budget, documents, proof, status
 from .canonical import Canonicalizer
-from .errors import CanonicalizationError, ContextError, CredentialError
+from .errors import CanonicalizationError, ContextError, CredentialError, WorkLimitExceeded
 from .vocab import type_list
 from .results import (FAILED, OK, UNCHECKED, Check, KeyInfo, KeyUnavailable, StatusUnavailable,
                       VerificationResult)
@@ -45,6 +45,7 @@ class Verifier:
         doc = document if isinstance(document, dict) else {}
         result = VerificationResult(_str(doc.get("id")), _issuer_id(doc), type_list(doc.get("type")))
         try:
+            budget.check()  # spent (a presentation or endorsements before this one): stop here
             if not self._structure(document, result, purpose):
                 return result
             self._schema(doc, result)
@@ -54,6 +55,8 @@ class Verifier:
                 self._validity(doc, result)
                 if depth < MAX_ENDORSEMENT_DEPTH:
                     result.endorsements = [self.verify(e, depth=depth + 1) for e in _endorsements(doc)]
+        except WorkLimitExceeded as error:  # the CPU budget is spent: say so, check no further
+            result.add("verification", FAILED, str(error), VC + "PARSING_ERROR")
         except Exception as error:  # verification reports, it never raises
             result.add("verification", FAILED, f"unexpected problem: {error}", VC + "PARSING_ERROR")
         return result
@@ -95,6 +98,7 @@ class Verifier:
             result.add("proof", FAILED, message, SECURITY + "PROOF_VERIFICATION_ERROR")
             return
         for item in proofs:
+            budget.check()  # many proofs, each canonicalizing the document, share the budget
             self._one_proof(doc, item, result, purpose, challenge, domain)
 
     def _one_proof(self, doc, item, result, purpose, challenge, domain) -> None:
@@ -151,6 +155,7 @@ class Verifier:
     def _status(self, doc, result) -> None:
         entries = doc.get("credentialStatus")
         for entry in entries if isinstance(entries, list) else [entries] if entries else []:
+            budget.check()  # each entry fetches and verifies a list
             self._one_status(entry, result)
 
     def _one_status(self, entry, result) -> None:

@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from ..fetch import request_budget
 from . import headers, limits
-from . import achievements, api, auth, communities, errors, people, public, settings, vcapi, verifier
+from . import achievements, api, auth, body, communities, errors, people, public, settings, vcapi, verifier
 
 csrf = CSRFProtect()
 
@@ -39,7 +39,8 @@ def init_app(app: Flask) -> None:
     csrf.exempt(vcapi.bp)  # bearer-token and public JSON endpoints: no cookies, no CSRF
     csrf.exempt(api.bp)
     errors.init_app(app)
-    _fetch_budget(app)
+    _request_budgets(app)
+    app.wsgi_app = body.ChunkedBodyLimit(app.wsgi_app, app.config["ISSUER_MAX_BODY_BYTES"])
 
     @app.context_processor
     def _navigation():
@@ -52,17 +53,20 @@ def init_app(app: Flask) -> None:
         return {"nav_links": nav_links, "has_endpoint": has_endpoint}
 
 
-def _fetch_budget(app: Flask) -> None:
-    """All outbound fetches of one request share one fetch timeout (ISSUER_FETCH_TIMEOUT)."""
+def _request_budgets(app: Flask) -> None:
+    """One request, two budgets: all its outbound fetches share one fetch timeout
+    (ISSUER_FETCH_TIMEOUT), all its JSON-LD and schema work one CPU-time deadline
+    (ISSUER_CANON_MAX_SECONDS)."""
 
     @app.before_request
-    def _start():
+    def _open_budgets():
         stack = contextlib.ExitStack()
         stack.enter_context(request_budget(app.config["ISSUER_FETCH_TIMEOUT"]))
-        g.fetch_budget = stack
+        stack.enter_context(app.extensions["issuer.platform"].canonicalizer.budget())
+        g.request_budgets = stack
 
     @app.teardown_request
-    def _end(_error):
-        stack = g.pop("fetch_budget", None)
+    def _close_budgets(_error=None):
+        stack = g.pop("request_budgets", None)
         if stack is not None:
             stack.close()

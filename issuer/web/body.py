@@ -1,11 +1,16 @@
-"""Reading JSON bodies safely: size (MAX_CONTENT_LENGTH), syntax, nesting depth, shape."""
+"""Reading JSON bodies safely: size (MAX_CONTENT_LENGTH), syntax, nesting depth, structural
+limits (array width, value count, string length), text that is not text, and shape."""
 
 from __future__ import annotations
 
+import io
 import json
+import math
 
 from flask import current_app, request
 
+from ..credentials.limits import UnusableText, check_structure
+from .context import platform
 from .errors import BadRequest
 
 JSON_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json", "application/vc",
@@ -19,7 +24,7 @@ def json_body() -> dict:
                          status=415, kind="unsupported-media-type")
     raw = request.get_data(cache=False)
     try:
-        value = json.loads(raw)
+        value = loads(raw)
     except RecursionError:
         raise BadRequest("the JSON is nested too deeply", kind="too-deep") from None
     except (ValueError, UnicodeDecodeError) as error:
@@ -27,9 +32,35 @@ def json_body() -> dict:
     limit = current_app.config["ISSUER_MAX_JSON_DEPTH"]
     if depth(value) > limit:
         raise BadRequest(f"the JSON is nested more than {limit} levels deep", kind="too-deep")
+    try:
+        check_limits(value)
+    except UnusableText as error:
+        raise BadRequest(str(error), kind="invalid-text") from None
     if not isinstance(value, dict):
         raise BadRequest("the body must be a JSON object", kind="malformed-json")
     return value
+
+
+def loads(text: str | bytes):
+    """json.loads that refuses what is not JSON although Python reads it: NaN, Infinity, and
+    numbers too large for a double (1e400 would become Infinity). ValueError names them."""
+    return json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is too large to be represented")
+    return value
+
+
+def check_limits(value) -> None:
+    """The structural limits of the core (StructureLimitExceeded → 422), or UnusableText."""
+    check_structure(value, platform().canonicalizer.limits)
 
 
 def depth(value) -> int:
@@ -57,3 +88,32 @@ def member(body: dict, name: str, kind: type = dict, *, required: bool = True):
         expected = {dict: "an object", list: "an array", str: "a string", bool: "true or false"}[kind]
         raise BadRequest(f"{name}: must be {expected}", kind="wrong-type")
     return value
+
+
+class ChunkedBodyLimit:
+    """WSGI middleware: a body sent without Content-Length (chunked) is held to the same limit.
+
+    Werkzeug stops reading such a stream at MAX_CONTENT_LENGTH and hands on what it read, so an
+    oversized body arrived truncated and was parsed. Here up to ``limit + 1`` bytes are read
+    first; the request then carries a Content-Length, and one over the limit gets the same 413
+    as a request that declared its length.
+    """
+
+    def __init__(self, wsgi_app, limit: int):
+        self.wsgi_app = wsgi_app
+        self.limit = limit
+
+    def __call__(self, environ, start_response):
+        if environ.get("CONTENT_LENGTH") in (None, "") and environ.get("wsgi.input_terminated"):
+            stream, data, size = environ["wsgi.input"], io.BytesIO(), 0
+            while size <= self.limit:
+                chunk = stream.read(min(65536, self.limit + 1 - size))
+                if not chunk:
+                    break
+                data.write(chunk)
+                size += len(chunk)
+            data.seek(0)
+            environ = {**environ, "wsgi.input": data, "CONTENT_LENGTH": str(size)}
+            environ.pop("wsgi.input_terminated", None)  # the body is now plain bytes of that length
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return self.wsgi_app(environ, start_response)

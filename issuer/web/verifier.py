@@ -24,7 +24,9 @@ from ..services import showing
 from ..services.people import FieldError
 from . import api
 from .negotiation import CREDENTIAL_TYPES, json_type
-from .body import depth, json_body, member
+from ..credentials.errors import WorkLimitExceeded
+from ..credentials.limits import UnusableText
+from .body import check_limits, depth, json_body, loads, member
 from .errors import BadRequest
 from .context import platform
 
@@ -110,7 +112,7 @@ class VerifyForm(FlaskForm):
 
 @bp.route("/verify", methods=["GET", "POST"])
 def verify():
-    form, explanation = VerifyForm(), None
+    form, explanation, status = VerifyForm(), None, 200
     if form.validate_on_submit():
         try:
             document = _submitted_document(form)
@@ -118,8 +120,12 @@ def verify():
                                                       current_user)
         except FieldError as error:
             getattr(form, error.field).errors.append(error.detail)
-    return render_template("verify/verify.html", form=form, explanation=explanation), \
-        400 if form.errors else 200
+        except WorkLimitExceeded as error:  # too large or intricate to check: say which limit
+            form.credential.errors.append(f"This document cannot be checked: {error}.")
+            status = 422
+    if form.errors and status == 200:
+        status = 400
+    return render_template("verify/verify.html", form=form, explanation=explanation), status
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -150,7 +156,7 @@ def _submitted_document(form: VerifyForm) -> dict:
 def parse_document(text: str | bytes, field: str) -> dict:
     """A JSON object from pasted or uploaded text, or a FieldError saying what is wrong with it."""
     try:
-        value = json.loads(text)
+        value = loads(text)
     except RecursionError:
         raise FieldError(field, "the JSON is nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as error:
@@ -170,6 +176,10 @@ def _object(value: object, field: str) -> dict:
     limit = current_app.config["ISSUER_MAX_JSON_DEPTH"]
     if depth(value) > limit:
         raise FieldError(field, f"the JSON is nested more than {limit} levels deep")
+    try:
+        check_limits(value)  # StructureLimitExceeded goes on: a 422 naming the limit
+    except UnusableText as error:
+        raise FieldError(field, str(error)) from None
     if not isinstance(value, dict):
         raise FieldError(field, "a credential is a JSON object ({…}), not "
                          f"{type(value).__name__.replace('NoneType', 'null')}")

@@ -8,6 +8,7 @@ import pytest
 
 from issuer.credentials.canonical import Canonicalizer, escape_literal, stock_canonize
 from issuer.credentials.errors import CanonicalizationError, ContextError, WorkLimitExceeded
+from issuer.credentials.limits import StructureLimitExceeded, StructureLimits
 from issuer.credentials.loader import DocumentLoader
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
@@ -134,3 +135,77 @@ def test_too_many_statements_is_refused():
                 "p": ["a", "b", "c", "d"]}
     with pytest.raises(WorkLimitExceeded, match="4 statements; the limit is 3"):
         small.canonize(document)
+
+
+def _ring(size: int) -> dict:
+    """Blank nodes in one ring: each points at the next, and all look the same."""
+    nodes = [{"@id": f"_:r{i}", "n": {"@id": f"_:r{(i + 1) % size}"}} for i in range(size)]
+    return {"@context": {"n": "https://example.org/next"}, "@graph": nodes}
+
+
+def test_a_long_blank_node_ring_is_a_work_limit_not_a_crash():
+    unbounded_time = Canonicalizer(DocumentLoader(), max_seconds=None,
+                                   limits=StructureLimits(max_array_items=5000))
+    with pytest.raises(WorkLimitExceeded, match="linked too deeply"):
+        unbounded_time.canonize(_ring(2000))
+
+
+def _wide(count: int) -> dict:
+    return {"@context": {"v": "https://example.org/v"}, "@id": "https://example.org/s",
+            "v": [str(i) for i in range(count)]}
+
+
+def test_the_cpu_deadline_covers_expansion_and_the_node_map():
+    """No blank nodes at all, so labelling never runs: the deadline must stop the other steps."""
+    instant = Canonicalizer(DocumentLoader(), max_seconds=1e-9)
+    with pytest.raises(WorkLimitExceeded, match="CPU time limit of 1e-09 s"):
+        instant.expand(_wide(500))
+    with pytest.raises(WorkLimitExceeded, match="CPU time limit"):
+        instant.canonize(_wide(500))
+
+
+def test_canonicalizations_in_one_budget_share_its_deadline(canon):
+    assert canon.canonize(_wide(3)).count("\n") == 3
+    with canon.budget(1e-9):
+        with pytest.raises(WorkLimitExceeded, match="CPU time limit of 1e-09 s"):
+            canon.canonize(_wide(3))
+        with canon.budget(100):  # an inner budget never extends the outer one
+            with pytest.raises(WorkLimitExceeded):
+                canon.canonize(_wide(3))
+    assert canon.canonize(_wide(3)).count("\n") == 3
+
+
+def test_structural_limits_are_checked_before_expansion(canon):
+    with pytest.raises(StructureLimitExceeded, match="1001 items; the limit is 1000"):
+        canon.canonize(_wide(1001))
+    assert canon.canonize(_wide(1000)).count("\n") == 1000
+
+
+DUPLICATES = {
+    "@context": {"v": "https://example.org/v", "r": {"@id": "https://example.org/r", "@type": "@id"},
+                 "n": {"@id": "https://example.org/n", "@type": "http://www.w3.org/2001/XMLSchema#integer"},
+                 "j": {"@id": "https://example.org/j", "@type": "@json"}},
+    "@id": "https://example.org/s",
+    "@type": ["https://example.org/T", "https://example.org/T", "https://example.org/U"],
+    "v": ["a", "b", "a", 1, 1.0, True, 1, "1", False, True, 2.5, 2.5,
+          {"@value": "a", "@language": "en"}, {"@value": "a", "@language": "nl"},
+          {"@value": "a", "@language": "en"}, {"@value": "a", "@type": "https://example.org/dt"},
+          {"@value": "a", "@language": "en", "@direction": "rtl"},
+          {"@id": "https://example.org/o"}, {"@id": "https://example.org/o"},
+          {"@id": "_:x", "v": "inner"}, {"@id": "_:x"}, {"v": "anonymous"}, {"v": "anonymous"},
+          {"@list": ["a", "a"]}, {"@list": ["a", "a"]}],
+    "r": ["https://example.org/o", "https://example.org/o", "https://example.org/p"],
+    "n": [5, 5, 6],
+    "j": [{"k": [1, 2]}, {"k": [1, 2]}, [1, 2], [1, 2]],
+    "@reverse": {"https://example.org/rev": [{"@id": "https://example.org/a"},
+                                              {"@id": "https://example.org/a"}]},
+}
+
+
+def test_duplicate_values_are_dropped_exactly_as_stock_pyld_drops_them(canon):
+    """The node map's duplicate check is indexed; the output must not change by one byte."""
+    expected = stock_canonize(DUPLICATES, canon.loader)
+    assert canon.canonize(DUPLICATES) == expected
+    assert expected.count('<https://example.org/s> <https://example.org/v> "a" .') == 1
+    wide = {**DUPLICATES, "v": [str(i % 300) for i in range(1000)]}
+    assert canon.canonize(wide) == stock_canonize(wide, canon.loader)

@@ -37,7 +37,7 @@ def credentials(draw):
         "id": draw(URL), "type": ["Achievement"], "name": draw(TEXT), "description": draw(TEXT),
         "criteria": {"narrative": draw(TEXT)},
         "alignment": draw(st.lists(_alignment(), max_size=12)),
-        "tag": draw(st.lists(TEXT, max_size=4)),
+        "tag": draw(st.lists(st.one_of(TEXT, st.sampled_from(["a", "b", "é"])), max_size=12)),
         "achievementType": draw(st.sampled_from(["Badge", "Competency", "ext:Contribution"])),
     }
     if draw(st.booleans()):
@@ -50,8 +50,13 @@ def credentials(draw):
         "validFrom": "2024-05-01T00:00:00Z",
         "credentialSubject": {"id": "did:example:" + draw(SLUG), "type": ["AchievementSubject"],
                               "achievement": achievement, "narrative": draw(TEXT)},
-        "evidence": draw(st.lists(_evidence(), max_size=10)),
+        "evidence": draw(st.lists(st.one_of(_evidence(), st.just(_REPEATED_EVIDENCE)), max_size=10)),
     }
+
+
+# The same evidence (same id) several times: the node map's duplicate check must drop exactly
+# what stock pyld drops.
+_REPEATED_EVIDENCE = {"id": "https://example.org/evidence/1", "type": ["Evidence"], "name": "Notes"}
 
 
 @pytest.fixture(scope="module")
