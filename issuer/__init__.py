@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,9 +69,7 @@ def _api_token(app: Flask) -> None:
     """ISSUER_API_TOKEN, or a random token kept in <data dir>/api_token (0600)."""
     if app.config["ISSUER_API_TOKEN"]:
         return
+    from .config import private_file
+
     path = Path(app.config["ISSUER_DATA_DIR"]) / "api_token"
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(32))
-    app.config["ISSUER_API_TOKEN"] = path.read_text().strip()
+    app.config["ISSUER_API_TOKEN"] = private_file(path, "API token", lambda: secrets.token_urlsafe(32))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import warnings
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def load(app, test_config: dict | None) -> None:
     if test_config:
         app.config.update(test_config)
     data_dir = Path(app.config["ISSUER_DATA_DIR"] or app.instance_path)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     app.config["ISSUER_DATA_DIR"] = str(data_dir)
     if not app.config["ISSUER_DATABASE_URL"]:
         app.config["ISSUER_DATABASE_URL"] = f"sqlite:///{data_dir / 'issuer.sqlite3'}"
@@ -68,10 +69,33 @@ def _from_environment(environ) -> dict:
     return values
 
 
-def _secret_file(path: Path) -> str:
-    """A random secret kept in a 0600 file so sessions survive restarts."""
+class UnsafeFile(RuntimeError):
+    """A secret file that others than the service's own user may read or write."""
+
+
+def private_dir(path: Path) -> None:
+    """The data directory, made (or narrowed to) 0700: the database and secrets live there."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        try:
+            os.chmod(path, 0o700)
+        except OSError as error:
+            warnings.warn(f"the data directory {path} is open to other users and cannot be "
+                          f"narrowed ({error}); run: chmod 700 {path}", stacklevel=2)
+
+
+def private_file(path: Path, what: str, make, error: type[Exception] = UnsafeFile) -> str:
+    """A secret kept in a 0600 file (``make()`` writes it when missing); refused if others may read it."""
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
-            fh.write(os.urandom(32).hex())
+            fh.write(make())
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise error(f"{what} file {path} is readable by others (mode {mode:o}); run: chmod 600 {path}")
     return path.read_text().strip()
+
+
+def _secret_file(path: Path) -> str:
+    """A random secret kept in a 0600 file so sessions survive restarts."""
+    return private_file(path, "session secret", lambda: os.urandom(32).hex())
