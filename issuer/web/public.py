@@ -35,7 +35,7 @@ def index():
                            communities=all_communities(session))
 
 
-@bp.get("/credentials/status/<int(max=9223372036854775807):list_id>")
+@bp.get("/credentials/status/<int(max=2147483647):list_id>")
 def status_list(list_id: int):
     session = storage.get_session()
     listing = session.get(StatusList, list_id)

@@ -41,11 +41,29 @@ def test_browsers_still_get_the_error_page(client):
 
 
 @pytest.mark.parametrize("method, url", [
+    ("get", "/credentials/status/2147483648"),
     ("get", "/credentials/status/9223372036854775808"),
+    ("delete", "/api/v1/tokens/2147483648"),
     ("delete", "/api/v1/tokens/99999999999999999999"),
 ])
-def test_ids_beyond_64_bits_are_not_found_rather_than_a_server_error(client, method, url):
+def test_ids_beyond_the_database_integer_are_not_found_rather_than_a_server_error(client, method, url):
     headers = {"Authorization": "Bearer orc_not-a-token", "Accept": "*/*"}
     response = getattr(client, method)(url, headers=headers)
     assert response.status_code == 404, response.get_data(as_text=True)
     assert response.mimetype == "application/problem+json"
+
+
+def test_nul_characters_in_json_are_a_400_naming_where(client):
+    """PostgreSQL cannot store U+0000 in text: it used to answer 500 after the request was read."""
+    from tests.conftest import TOKEN
+    from tests.web.browsing import Browser
+
+    token = Browser(client.application).sign_up("ada").api_token()
+    response = client.post("/api/v1/communities", headers={"Authorization": f"Bearer {token}"},
+                           json={"name": "Knit\u0000ting", "domain": "Knitting", "purpose": "Knit"})
+    assert response.status_code == 400
+    assert response.get_json()["detail"] == "name: text must not contain the NUL character (\\u0000)"
+    response = client.post("/credentials/issue", headers={"Authorization": f"Bearer {TOKEN}"},
+                           json={"credential": {"name": "x", "credentialSubject": {"id": ["ok", "a\u0000"]}}})
+    assert response.status_code == 400
+    assert response.get_json()["detail"].startswith("credential.credentialSubject.id[1]: ")
