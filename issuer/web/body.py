@@ -29,7 +29,28 @@ def json_body() -> dict:
         raise BadRequest(f"the JSON is nested more than {limit} levels deep", kind="too-deep")
     if not isinstance(value, dict):
         raise BadRequest("the body must be a JSON object", kind="malformed-json")
+    where = nul_character(value)
+    if where is not None:
+        raise BadRequest(f"{where}: text must not contain the NUL character (\\u0000)",
+                         kind="nul-character")
     return value
+
+
+def nul_character(value) -> str | None:
+    """The path of the first key or string holding U+0000 (no database stores it), else None."""
+    stack = [(value, "body")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return path
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if "\x00" in key:
+                    return path
+                stack.append((child, f"{path}.{key}" if path != "body" else key))
+        elif isinstance(item, list):
+            stack.extend((child, f"{path}[{index}]") for index, child in enumerate(item))
+    return None
 
 
 def depth(value) -> int:
