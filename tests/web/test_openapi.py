@@ -139,3 +139,35 @@ def test_the_vc_api_conforms_to_its_openapi_document(app):
                                  max_examples=40)
     assert failures == []
     assert ("POST /credentials/issue", "examples", 201) in seen  # the documented example signs
+
+
+@pytest.mark.parametrize("path, method, field", [
+    ("/communities", "post", "name"), ("/communities", "post", "domain"),
+    ("/communities", "post", "purpose"), ("/communities/{slug}/achievements", "post", "name"),
+    ("/communities/{slug}/achievements", "post", "criteria"), ("/tokens", "post", "name"),
+    ("/badges/{badgeId}/revoke", "post", "reason"), ("/endorsements/{id}/revoke", "post", "reason"),
+    ("/people/{handle}/endorsements", "post", "comment"),
+])
+def test_request_schemas_refuse_the_blank_text_the_server_refuses(client, path, method, field):
+    """A blank required text is a 422 from the server, so the schema must not allow it either."""
+    import jsonschema
+
+    document = client.get("/api/v1/openapi.json").get_json()
+    schema = document["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+    validator = jsonschema.Draft202012Validator({**schema, "components": document["components"]})
+    valid = {"name": "Knitters", "domain": "Knitting", "purpose": "Knit", "criteria": "Knit a row",
+             "description": "Knits", "reason": "Issued in error", "comment": "Great knitter"}
+    assert validator.is_valid({key: valid[key] for key in valid if key == field} | _required(document, schema, valid))
+    for blank in ("", "   ", "\n\t"):
+        body = _required(document, schema, valid) | {field: blank}
+        assert not validator.is_valid(body), (path, field, blank)
+
+
+def _required(document: dict, schema: dict, valid: dict) -> dict:
+    """Valid values for every required property of a (possibly referenced) object schema."""
+    names = set(schema.get("required", []))
+    for part in [schema, *schema.get("allOf", [])]:
+        if "$ref" in part:
+            part = document["components"]["schemas"][part["$ref"].rsplit("/", 1)[-1]]
+        names |= set(part.get("required", []))
+    return {name: valid[name] for name in names}
