@@ -79,7 +79,7 @@ def _api_token(app: Flask) -> None:
     """ISSUER_API_TOKEN, or a random token kept in <data dir>/api_token (0600)."""
     if app.config["ISSUER_API_TOKEN"]:
         return
-    from .config import secret_file
+    from .config import private_file
 
     path = Path(app.config["ISSUER_DATA_DIR"]) / "api_token"
-    app.config["ISSUER_API_TOKEN"] = secret_file(path, lambda: secrets.token_urlsafe(32))
+    app.config["ISSUER_API_TOKEN"] = private_file(path, "API token", lambda: secrets.token_urlsafe(32))

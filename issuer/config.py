@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 import warnings
 from pathlib import Path
 
@@ -42,7 +43,7 @@ def load(app, test_config: dict | None) -> None:
     if test_config:
         app.config.update(test_config)
     data_dir = Path(app.config["ISSUER_DATA_DIR"] or app.instance_path)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     app.config["ISSUER_DATA_DIR"] = str(data_dir)
     if not app.config["ISSUER_DATABASE_URL"]:
         app.config["ISSUER_DATABASE_URL"] = f"sqlite:///{data_dir / 'issuer.sqlite3'}"
@@ -72,19 +73,30 @@ def _from_environment(environ) -> dict:
     return values
 
 
-def _secret_file(path: Path) -> str:
-    """A random secret kept in a 0600 file so sessions survive restarts."""
-    return secret_file(path, lambda: os.urandom(32).hex())
+class UnsafeFile(RuntimeError):
+    """A secret file that others than the service's own user may read or write."""
 
 
-def secret_file(path: Path, make) -> str:
-    """The secret in ``path``, first written by ``make()`` into a 0600 file.
+def private_dir(path: Path) -> None:
+    """The data directory, made (or narrowed to) 0700: the database and secrets live there."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        try:
+            os.chmod(path, 0o700)
+        except OSError as error:
+            warnings.warn(f"the data directory {path} is open to other users and cannot be "
+                          f"narrowed ({error}); run: chmod 700 {path}", stacklevel=2)
+
+
+def private_file(path: Path, what: str, make, error: type[Exception] = UnsafeFile) -> str:
+    """The secret in ``path``, first written by ``make()`` into a 0600 file; refused if others
+    may read it.
 
     The file appears complete or not at all (written aside, then hard-linked into place), so
     workers starting together all read the same full value and none trips on another's write.
     """
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         aside = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
         fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
@@ -96,4 +108,12 @@ def secret_file(path: Path, make) -> str:
                 pass
         finally:
             os.unlink(aside)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise error(f"{what} file {path} is readable by others (mode {mode:o}); run: chmod 600 {path}")
     return path.read_text().strip()
+
+
+def _secret_file(path: Path) -> str:
+    """A random secret kept in a 0600 file so sessions survive restarts."""
+    return private_file(path, "session secret", lambda: os.urandom(32).hex())

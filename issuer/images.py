@@ -35,11 +35,17 @@ XML_NS = "http://www.w3.org/XML/1998/namespace"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 OTHER_FORMATS = {b"\xff\xd8\xff": "JPEG", b"GIF87a": "GIF", b"GIF89a": "GIF", b"RIFF": "WebP",
                  b"BM": "BMP", b"%PDF": "PDF"}
-DROPPED_ELEMENTS = {"script", "foreignObject", "iframe", "embed", "object"}
+# <style> and style= are dropped whole: CSS escapes (\75 rl(), @\69mport) and image-set() can name
+# another document in ways a filter misses; presentation attributes cover what badges need.
+DROPPED_ELEMENTS = {"script", "foreignObject", "iframe", "embed", "object", "style"}
+DROPPED_ATTRIBUTES = {"style"}
 ANIMATIONS = {"set", "animate", "animateMotion", "animateTransform", "animateColor"}
 SAFE_NAMESPACED = {f"{{{XLINK_NS}}}href", f"{{{XLINK_NS}}}title", f"{{{XML_NS}}}space",
                    f"{{{XML_NS}}}lang"}  # not xml:base, which could turn '#id' into another document
-EXTERNAL_URL = re.compile(r"url\(\s*['\"]?\s*(?!#)", re.IGNORECASE)
+# A presentation attribute is a CSS value too: refuse url() to anything but '#id', other CSS
+# functions that fetch, at-rules, and any CSS escape (a backslash) that could spell one of them.
+EXTERNAL_URL = re.compile(r"url\(\s*['\"]?\s*(?!#)|image-set\(|image\(|src\(|cross-fade\(|\\",
+                          re.IGNORECASE)
 
 ET.register_namespace("", SVG_NS)
 ET.register_namespace("xlink", XLINK_NS)
@@ -63,18 +69,34 @@ def validate_upload(data: bytes, filename: str, *, max_bytes: int = 512_000) -> 
 
 def _checked_png(data: bytes) -> bytes:
     """The PNG as given, once it has decoded in full within the size limits and is not animated."""
+    declared = _png_size(data)
+    if declared is not None:
+        _check_size(*declared)  # before Pillow, which refuses a huge picture with its own error
     try:
         with Image.open(io.BytesIO(data), formats=["PNG"]) as picture:
-            width, height = picture.size
-            if width > MAX_SIDE or height > MAX_SIDE:
-                raise FieldError("image", f"the image is {width}×{height} pixels; at most "
-                                          f"{MAX_SIDE}×{MAX_SIDE} is accepted")
+            _check_size(*picture.size)
             if getattr(picture, "is_animated", False):
                 raise FieldError("image", "animated PNG images are not accepted")
             picture.load()
+    except Image.DecompressionBombError as error:
+        raise FieldError("image", f"the image is too large to decode; at most {MAX_SIDE}×{MAX_SIDE} "
+                                  "pixels is accepted") from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise FieldError("image", "the PNG file is damaged and cannot be read") from error
     return data
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from the IHDR chunk, which a PNG must start with; None if it is not there."""
+    if len(data) < 24 or data[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def _check_size(width: int, height: int) -> None:
+    if width > MAX_SIDE or height > MAX_SIDE:
+        raise FieldError("image", f"the image is {width}×{height} pixels; at most "
+                                  f"{MAX_SIDE}×{MAX_SIDE} is accepted")
 
 
 def _looks_like_svg(data: bytes) -> bool:
@@ -118,12 +140,9 @@ def _dangerous(element: ET.Element) -> bool:
     name = element.tag.split("}", 1)[1]
     if name in DROPPED_ELEMENTS:
         return True
-    if name == "style":
-        text = "".join(element.itertext()).lower()
-        return "url(" in text or "@import" in text
     if name in ANIMATIONS:
         target = element.get("attributeName", "").lower()
-        return target.endswith("href") or target.startswith("on")
+        return target.endswith("href") or target.startswith("on") or target == "style"
     if name in ("use", "image", "feImage"):
         return any(not value.startswith("#") for key, value in element.attrib.items() if _is_href(key))
     return False
@@ -134,7 +153,8 @@ def _clean_attributes(element: ET.Element) -> None:
     for key, value in list(element.attrib.items()):
         local = key.rsplit("}", 1)[-1].lower()
         foreign = key.startswith("{") and key not in SAFE_NAMESPACED
-        if (foreign or local.startswith("on") or (_is_href(key) and not value.startswith("#"))
+        if (foreign or local.startswith("on") or local in DROPPED_ATTRIBUTES
+                or (_is_href(key) and not value.startswith("#"))
                 or EXTERNAL_URL.search(value)):
             del element.attrib[key]
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import stat
 from pathlib import Path
 
-from .config import secret_file
+from .config import private_file
 from .credentials import keys
 from .credentials.errors import KeyMaterialError
 from .storage import Issuer, SigningKey
@@ -22,13 +21,11 @@ def load_kek(config: dict) -> bytes:
     if config.get("ISSUER_KEK"):
         return _decode_kek(config["ISSUER_KEK"], "ISSUER_KEK")
     path = Path(config.get("ISSUER_KEK_FILE") or Path(config["ISSUER_DATA_DIR"]) / "kek")
-    if not path.exists():
-        secret_file(path, lambda: base64.urlsafe_b64encode(keys.new_kek()).decode().rstrip("="))
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise KeyMaterialError(f"key-encryption key file {path} is readable by others "
-                               f"(mode {mode:o}); run: chmod 600 {path}")
-    return _decode_kek(path.read_text().strip(), str(path))
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    text = private_file(path, "key-encryption key",
+                        lambda: base64.urlsafe_b64encode(keys.new_kek()).decode().rstrip("="),
+                        error=KeyMaterialError)
+    return _decode_kek(text, str(path))
 
 
 def _decode_kek(text: str, where: str) -> bytes:

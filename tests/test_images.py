@@ -65,6 +65,25 @@ def test_oversized_files_and_huge_pictures_are_refused():
         validate_upload(png((2049, 10)), "wide.png")
 
 
+def declared_png(width: int, height: int) -> bytes:
+    """A small real PNG whose IHDR claims another size (CRC fixed so only the size is wrong)."""
+    import struct
+    import zlib
+
+    data = bytearray(png((1, 1)))
+    header = b"IHDR" + struct.pack(">II", width, height) + bytes(data[24:29])
+    data[12:29] = header
+    data[29:33] = struct.pack(">I", zlib.crc32(header))
+    return bytes(data)
+
+
+@pytest.mark.parametrize("width, height", [(30000, 30000), (10000, 10000), (100, 60000)])
+def test_pngs_declaring_a_huge_size_are_refused_naming_the_limit(width, height):
+    with pytest.raises(FieldError, match=f"{width}×{height} pixels; at most 2048×2048") as caught:
+        validate_upload(declared_png(width, height), "bomb.png")
+    assert caught.value.field == "image"
+
+
 def test_damaged_and_animated_pngs_are_refused():
     data = png((64, 64))
     with pytest.raises(FieldError, match="damaged"):
@@ -98,7 +117,35 @@ def test_svg_external_references_are_removed_and_local_ones_kept():
                '<rect fill="url(#g)" style="background:url(https://evil.example/y)" width="1" height="1"/>')
     clean = validate_upload(evil, "links.svg")[1].decode()
     assert "evil.example" not in clean and "@import" not in clean
-    assert 'href="#g"' in clean and 'fill="url(#g)"' in clean and "rect { fill: red }" in clean
+    assert 'href="#g"' in clean and 'fill="url(#g)"' in clean
+
+
+CSS_TRICKS = [
+    "<style>rect { fill: \\75 rl(https://evil.example/a) }</style>",
+    "<style>@\\69mport 'https://evil.example/b.css';</style>",
+    "<style>rect { fill: image-set('https://evil.example/c.png' 1x) }</style>",
+    "<style><![CDATA[rect { fill: u\\72l(https://evil.example/d) }]]></style>",
+    '<rect style="fill: \\75 rl(https://evil.example/e)" width="1" height="1"/>',
+    '<rect style="background: image-set(&quot;https://evil.example/f&quot; 1x)" width="1" height="1"/>',
+    '<rect fill="\\75 rl(https://evil.example/g)" width="1" height="1"/>',
+    '<rect filter="image-set(\'https://evil.example/h\' 1x)" width="1" height="1"/>',
+    '<rect width="1" height="1"><set attributeName="style" to="fill:\\75 rl(https://evil.example/i)"/></rect>',
+]
+
+
+@pytest.mark.parametrize("trick", CSS_TRICKS)
+def test_style_elements_and_attributes_are_dropped_whole(trick):
+    """CSS escapes and image-set() can name another document; no CSS is kept to be fooled by."""
+    clean = validate_upload(svg(trick + '<circle r="2" fill="#1f6f5c"/>'), "css.svg")[1].decode()
+    assert "evil.example" not in clean and "<style" not in clean and "style=" not in clean
+    assert '<circle r="2" fill="#1f6f5c" />' in clean
+
+
+def test_ordinary_styling_survives_as_presentation_attributes():
+    clean = validate_upload(svg('<rect style="fill:red" fill="red" stroke-width="2" width="1" height="1"/>'
+                                '<style>rect { fill: red }</style>'), "plain.svg")[1].decode()
+    assert '<rect fill="red" stroke-width="2" width="1" height="1" />' in clean
+    assert "<style" not in clean
 
 
 def test_deeply_nested_svg_and_xml_base_are_handled():

@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session
 
 from .. import keystore, storage
 from ..credentials import documents, keys
-from ..credentials.errors import DocumentError
 from ..storage import Issuer
 from .platform import Platform
+from .roles import Forbidden
 
 
 def new_issuer(platform: Platform, *, slug: str, kind: str, name: str, url: str,
@@ -47,15 +47,19 @@ def ensure_platform_issuer(session: Session, platform: Platform) -> Issuer:
 
 
 def signing_issuer(session: Session, credential: dict) -> Issuer:
-    """The issuer a credential asks for: one of ours by its id, or the platform when none."""
+    """The issuer the platform API token signs as: only the platform issuer.
+
+    Members and communities sign through their own authenticated flows (the web forms and the
+    per-user JSON API); the shared platform token cannot speak for them.
+    """
+    platform_issuer = storage.issuer_by_slug(session, "platform")
     given = credential.get("issuer")
     given_id = given.get("id") if isinstance(given, dict) else given
-    if given_id is None:
-        return storage.issuer_by_slug(session, "platform")
-    issuer = storage.issuer_by_did(session, given_id) if isinstance(given_id, str) else None
-    if issuer is None:
-        raise DocumentError(f"issuer: {given_id!r} is not an issuer of this service")
-    return issuer
+    if given_id is None or given_id == platform_issuer.did:
+        return platform_issuer
+    raise Forbidden(f"issuer: the platform API token signs only as the platform issuer "
+                    f"{platform_issuer.did}, not as {given_id!r}; members and communities issue "
+                    "through their own accounts")
 
 
 def issuer_profile(issuer: Issuer) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +38,7 @@ def init_app(app: Flask) -> None:
     options = {"poolclass": NullPool} if app.config.get("ISSUER_DATABASE_POOL") == "none" else {}
     engine = create_engine(url, future=True, pool_pre_ping=True, **options)
     if url.startswith("sqlite"):
+        _private_sqlite_files(engine.url.database)
         event.listen(engine, "connect", _sqlite_pragmas)
     app.extensions["issuer.engine"] = engine
     with startup_lock(app):
@@ -96,6 +98,22 @@ def migrate(engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def _private_sqlite_files(database: str | None) -> None:
+    """The SQLite file and its -wal/-shm/-journal readable by the service's user only.
+
+    SQLite gives those companions the mode of the database file, so the file is made 0600
+    before SQLite first opens it; files left 0644 by an older version are narrowed.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # an empty file is an empty database
+    for companion in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm", "-journal"))):
+        if companion.exists() and stat.S_IMODE(companion.stat().st_mode) & 0o077:
+            os.chmod(companion, 0o600)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -1,8 +1,9 @@
-"""JSON API under /api/v1: per-user bearer tokens, RFC 9457 problems, an OpenAPI document.
+"""JSON API under /api/v1: per-user bearer tokens, RFC 9457 problems, OpenAPI documents.
 
 Each area of the app adds its endpoints to ``bp`` from its own module (see web/__init__.py) and
 describes them in ``issuer/openapi/<area>.json`` ({"paths": …, "components": …}); the fragments
-are merged into /api/v1/openapi.json.
+are merged into /api/v1/openapi.json. The VC-API is described in issuer/openapi/vcapi/ and
+served at /openapi.json. Both get the answers every route can give (see common_answers).
 """
 
 from __future__ import annotations
@@ -18,10 +19,24 @@ from ..services import tokens
 from ..services.people import FieldError
 from ..services.roles import Forbidden
 from . import limits
+from . import vcapi
 from .errors import BadRequest, problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPENAPI_DIR = Path(__file__).resolve().parents[1] / "openapi"
+METHODS = ("get", "put", "post", "delete", "patch")
+PROBLEM_REF = {"$ref": "#/components/responses/Problem"}
+PROBLEM_COMPONENTS = {
+    "responses": {"Problem": {"description": "RFC 9457 problem",
+                              "content": {"application/problem+json": {
+                                  "schema": {"$ref": "#/components/schemas/Problem"}}}}},
+    "schemas": {"Problem": {"type": "object", "required": ["type", "title", "status"],
+                            "properties": {"type": {"type": "string"},
+                                           "title": {"type": "string"},
+                                           "status": {"type": "integer"},
+                                           "detail": {"type": "string"},
+                                           "field": {"type": "string"}}}},
+}
 
 
 def require_token(view):
@@ -71,6 +86,16 @@ def openapi():
     return jsonify(openapi_document())
 
 
+@vcapi.bp.get("/openapi.json")
+def vcapi_openapi():
+    """The VC-API description, beside the endpoints it describes."""
+    document = json.loads((OPENAPI_DIR / "vcapi" / "document.json").read_text())
+    document["servers"] = [{"url": current_app.config["ISSUER_BASE_URL"]}]
+    for section, entries in PROBLEM_COMPONENTS.items():
+        document["components"].setdefault(section, {}).update(entries)
+    return jsonify(common_answers(document))
+
+
 def openapi_document() -> dict:
     """The API description: the base document plus every area's fragment."""
     document = {
@@ -81,23 +106,44 @@ def openapi_document() -> dict:
         "servers": [{"url": current_app.config["ISSUER_BASE_URL"] + "/api/v1"}],
         "security": [{"bearer": []}],
         "paths": {"/me": {"get": {"summary": "The account the token belongs to",
-                                  "responses": {"200": {"description": "the account"},
-                                                "401": {"$ref": "#/components/responses/Problem"}}}}},
+                                  "responses": {"200": {"description": "the account", "content": {
+                                      "application/json": {"schema": {"$ref": "#/components/schemas/Me"}}}}}}}},
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "responses": {"Problem": {"description": "RFC 9457 problem",
-                                      "content": {"application/problem+json": {
-                                          "schema": {"$ref": "#/components/schemas/Problem"}}}}},
-            "schemas": {"Problem": {"type": "object", "required": ["type", "title", "status"],
-                                    "properties": {"type": {"type": "string"},
-                                                   "title": {"type": "string"},
-                                                   "status": {"type": "integer"},
-                                                   "detail": {"type": "string"},
-                                                   "field": {"type": "string"}}}}},
+            "responses": dict(PROBLEM_COMPONENTS["responses"]),
+            "schemas": {**PROBLEM_COMPONENTS["schemas"],
+                        "Me": {"type": "object", "required": ["handle", "displayName", "did", "profile"],
+                               "properties": {"handle": {"type": "string"}, "displayName": {"type": "string"},
+                                              "did": {"type": "string"},
+                                              "profile": {"type": "string", "format": "uri"}}}}},
     }
     for fragment in sorted(OPENAPI_DIR.glob("*.json")):
         part = json.loads(fragment.read_text())
         document["paths"].update(part.get("paths", {}))
         for section, entries in part.get("components", {}).items():
             document["components"].setdefault(section, {}).update(entries)
+    return common_answers(document)
+
+
+def common_answers(document: dict) -> dict:
+    """Document on every operation the problems any route can answer, so clients expect them.
+
+    400 a request the server cannot read (bad JSON, bad path value); 413/415 a body too large or
+    not JSON; 404 an unknown id in the path; 401 no or a bad token and 429 too many attempts on
+    routes that need a token (a route with ``"security": []`` is public).
+    """
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method not in METHODS:
+                continue
+            codes = ["400"]
+            if "requestBody" in operation:
+                codes += ["413", "415"]
+            if "{" in path:
+                codes.append("404")
+            if operation.get("security", document.get("security")):
+                codes += ["401", "429"]
+            responses = operation.setdefault("responses", {})
+            for code in codes:
+                responses.setdefault(code, PROBLEM_REF)
     return document

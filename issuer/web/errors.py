@@ -35,11 +35,17 @@ def problem(status: int, title: str, detail: str, kind: str):
 
 
 def wants_html() -> bool:
-    """Browsers get pages; API paths and JSON clients get problem documents."""
+    """Browsers get pages; API paths and every other client get problem documents.
+
+    A browser names text/html in Accept; a client sending ``*/*`` (or nothing) is a program, and a
+    program reads JSON better than an error page.
+    """
     if request.path.startswith(("/api/", "/presentations")) or request.path == "/credentials/issue":
         return False
-    best = request.accept_mimetypes.best_match(["text/html", "application/json",
-                                                "application/problem+json"])
+    accept = request.accept_mimetypes
+    if not any(value == "text/html" and quality > 0 for value, quality in accept):
+        return False
+    best = accept.best_match(["text/html", "application/json", "application/problem+json"])
     return best == "text/html"
 
 
@@ -80,14 +86,18 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        # The exception's own headers (Allow on a 405, Retry-After on a 429…) go with the answer.
+        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
         if wants_html():
             return render_template("error.html", status=error.code, title=error.name,
-                                   detail=error.description), error.code
+                                   detail=error.description), error.code, headers
         detail = error.description or error.name
         if error.code == 413:
             limit = app.config["ISSUER_MAX_BODY_BYTES"]
             detail = f"the request body is larger than the limit of {limit} bytes"
-        return problem(error.code or 500, error.name, detail, error.name.lower().replace(" ", "-"))
+        response = problem(error.code or 500, error.name, detail, error.name.lower().replace(" ", "-"))
+        response.headers.extend(headers)
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -109,6 +109,14 @@ def test_leader_defines_an_achievement_with_image_and_alt(app, people):
     assert "Call host" in listing and "Define an achievement" not in listing
 
 
+def test_a_png_declaring_a_huge_size_is_a_400_naming_the_limit(app, people):
+    from tests.test_images import declared_png
+
+    response = define(people["lea"], image=(io.BytesIO(declared_png(30000, 30000)), "bomb.png"))
+    assert response.status_code == 400
+    assert "30000×30000 pixels; at most 2048×2048 is accepted" in response.get_data(as_text=True)
+
+
 def test_achievement_json_is_negotiated_and_expands_in_safe_mode(app, people):
     aid = achievement_id(define(people["lea"]))
     platform = app.extensions["issuer.platform"]

@@ -7,8 +7,10 @@ import json
 import time
 
 import pytest
+from sqlalchemy import func, select
 
 from issuer.credentials import keys, proof, status
+from issuer.storage import Issuer
 from tests.conftest import make_app
 
 VC2 = "https://www.w3.org/ns/credentials/v2"
@@ -210,7 +212,7 @@ def test_malformed_issue_requests_get_a_400_naming_the_problem(client, auth, bod
     (badge(**{"@context": [VC2, OB, "https://evil.example/context.jsonld"]}), "evil.example"),
     (badge(**{"@context": [VC2, {"@vocab": "https://example.org/"}]}), "inline context"),
     (badge(favouriteColour="blue"), "'favouriteColour' is not defined"),
-    (badge(issuer="did:example:someone-else"), "is not an issuer of this service"),
+    (badge(issuer="did:example:someone-else"), "signs only as the platform issuer"),
     (badge(proof={"type": "DataIntegrityProof"}), "proof: the service sets proof"),
     (badge(credentialSubject={"id": "did:example:ada", "type": ["AchievementSubject"]}), "achievement"),
     (badge(validFrom="yesterday"), "validFrom"),
@@ -428,3 +430,35 @@ def test_cli_prints_the_platform_did(app):
     assert result.exit_code == 0
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("did:key:z6Mk")
+
+
+def test_the_platform_token_signs_only_as_the_platform_issuer(app, client, auth):
+    """A member's or a community's DID as issuer is refused: they sign through their own accounts."""
+    from issuer.services import communities
+    from issuer.services.people import user_by_handle
+    from issuer.storage import IssuedCredential, get_session
+    from tests.web.browsing import Browser
+
+    Browser(app).sign_up("amara")
+    with app.app_context():
+        session = get_session()
+        amara = user_by_handle(session, "amara")
+        community = communities.create_community(session, app.extensions["issuer.platform"], amara,
+                                                 name="Open Knitting", domain="Knitting",
+                                                 purpose="Knit together")
+        others = [amara.issuer.did, community.issuer.did]
+        platform_did = session.scalar(select(Issuer.did).where(Issuer.slug == "platform"))
+        stored_before = session.scalar(select(func.count()).select_from(IssuedCredential))
+    for did in others:
+        for given in (did, {"id": did, "type": ["Profile"], "name": "Amara"}):
+            response = issue(client, auth, badge(issuer=given))
+            assert response.status_code == 403, response.get_json()
+            problem = response.get_json()
+            assert response.mimetype == "application/problem+json"
+            assert problem["detail"].startswith("issuer: ")
+            assert "signs only as the platform issuer" in problem["detail"] and did in problem["detail"]
+    with app.app_context():
+        assert get_session().scalar(select(func.count()).select_from(IssuedCredential)) == stored_before
+    response = issue(client, auth, badge(issuer={"id": platform_did, "type": ["Profile"], "name": "Platform"}))
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["verifiableCredential"]["issuer"]["id"] == platform_did
