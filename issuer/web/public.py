@@ -35,10 +35,10 @@ def index():
                            communities=all_communities(session))
 
 
-@bp.get("/credentials/status/<int(max=2147483647):list_id>")
+@bp.get("/credentials/status/<int:list_id>")
 def status_list(list_id: int):
     session = storage.get_session()
-    listing = session.get(StatusList, list_id)
+    listing = session.get(StatusList, list_id) if storage.in_id_range(list_id) else None
     if listing is None:
         abort(404, description=f"no status list {list_id} here")
     text = services.status_list_json(session, platform(), listing)

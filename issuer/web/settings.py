@@ -36,7 +36,7 @@ def token_page():
                            tokens=tokens.tokens_of(session, current_user)), status
 
 
-@bp.post("/tokens/<int(max=2147483647):token_id>/revoke")
+@bp.post("/tokens/<int:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
     if not tokens.revoke_token(storage.get_session(), current_user, token_id):
@@ -65,7 +65,7 @@ def api_create_token():
     return jsonify({**_token_json(record), "token": plain}), 201
 
 
-@api.bp.delete("/tokens/<int(max=2147483647):token_id>")
+@api.bp.delete("/tokens/<int:token_id>")
 @api.require_token
 def api_revoke_token(token_id: int):
     if not tokens.revoke_token(storage.get_session(), g.api_user, token_id):
