@@ -62,6 +62,15 @@ def signing_issuer(session: Session, credential: dict) -> Issuer:
                     "through their own accounts")
 
 
+def require_platform_signed(session: Session, row) -> None:
+    """The platform API token changes the status only of what the platform issuer signed: a
+    community's or a member's badge is revoked by its leaders or its author, with their reason."""
+    platform_issuer = storage.issuer_by_slug(session, "platform")
+    if row.issuer_id != platform_issuer.id:
+        raise Forbidden(f"credentialId: {row.vc_id} was not signed by the platform issuer; the "
+                        "platform API token revokes only the platform's own credentials")
+
+
 def issuer_profile(issuer: Issuer) -> dict:
     """The issuer as an OB Profile object."""
     image = documents.image(issuer.image_url, issuer.image_caption) if issuer.image_url else None

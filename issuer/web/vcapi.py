@@ -114,6 +114,7 @@ def update_status():
     if row is None:
         raise BadRequest(f"credentialId: no credential {vc_id} was issued here", status=404,
                          kind="not-found")
+    services.require_platform_signed(session, row)
     services.revoke(session, row, reason)
     return jsonify({"credentialId": vc_id, "status": "revoked", "reason": row.revocation_reason,
                     "revokedAt": row.revoked_at.isoformat()})

@@ -221,6 +221,20 @@ def test_leader_issues_to_one_and_to_several_and_each_verifies(app, people):
     assert subjects == sorted([did_of(app, "ada"), did_of(app, "ada"), did_of(app, "bob")])
 
 
+def test_the_platform_token_cannot_revoke_a_communitys_badge(app, people, auth):
+    """Only the community's leaders revoke its badges; the platform token speaks for the platform."""
+    aid = achievement_id(define(people["lea"]))
+    issue_form(people["lea"], aid, ["ada"])
+    [badge] = rows(app, IssuedCredential, achievement_id=aid)
+    response = app.test_client().post("/credentials/status", headers=auth, json={
+        "credentialId": badge.vc_id, "reason": "spite",
+        "credentialStatus": [{"type": "BitstringStatusListEntry", "status": "revoked"}]})
+    assert response.status_code == 403 and response.mimetype == "application/problem+json"
+    assert response.get_json()["detail"].startswith("credentialId: ")
+    [badge] = rows(app, IssuedCredential, achievement_id=aid)
+    assert badge.revoked_at is None and badge.revocation_reason is None
+
+
 def test_issue_refusals(app, people):
     lea = people["lea"]
     aid = achievement_id(define(lea))
