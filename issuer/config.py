@@ -31,6 +31,7 @@ DEFAULTS = {
     "ISSUER_FETCH_TIMEOUT": 5.0,
     "ISSUER_FETCH_MAX_BYTES": 2_000_000,
     "ISSUER_FETCH_ALLOW_PRIVATE": False,  # let outbound fetches reach loopback/private addresses
+    "ISSUER_PROXY_HOPS": 0,  # reverse proxies in front whose X-Forwarded-For/-Proto are trusted
     "ISSUER_DEMO": False,  # seed a demo community into an empty database (make run turns it on)
 }
 

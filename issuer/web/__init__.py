@@ -4,6 +4,7 @@ import contextlib
 
 from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..fetch import request_budget
 from . import headers, limits
@@ -41,6 +42,9 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     _request_budgets(app)
     app.wsgi_app = body.ChunkedBodyLimit(app.wsgi_app, app.config["ISSUER_MAX_BODY_BYTES"])
+    hops = app.config["ISSUER_PROXY_HOPS"]
+    if hops:  # the client address (rate limits) and scheme as the trusted proxies saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     @app.context_processor
     def _navigation():

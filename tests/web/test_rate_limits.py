@@ -54,6 +54,29 @@ def test_another_account_from_another_address_is_not_blocked(accounts):
     assert response.status_code == 302
 
 
+def guess_many(app, forwarded_for) -> list[int]:
+    """PER_ADDRESS + 1 wrong logins for other accounts, all through one proxy at 192.0.2.1."""
+    answers = []
+    for n in range(PER_ADDRESS + 1):
+        browser = Browser(app)
+        browser.client.environ_base.update({"REMOTE_ADDR": "192.0.2.1"})
+        answers.append(browser.submit(
+            "/login", {"email": f"guess{n}@example.org", "password": "not the password"},
+            headers={"X-Forwarded-For": forwarded_for(n)}).status_code)
+    return answers
+
+
+def test_forwarded_addresses_are_ignored_unless_a_proxy_is_trusted(app):
+    """Without ISSUER_PROXY_HOPS a client cannot dodge the limit by inventing X-Forwarded-For."""
+    assert guess_many(app, lambda n: f"198.51.100.{n}")[-1] == 429
+
+
+def test_behind_a_trusted_proxy_each_client_is_counted_on_its_own(tmp_path):
+    app = make_app(tmp_path, ISSUER_PROXY_HOPS=1)
+    answers = guess_many(app, lambda n: "198.51.100.7" if n < PER_ADDRESS else "198.51.100.8")
+    assert answers == [400] * (PER_ADDRESS + 1)
+
+
 def test_one_address_guessing_many_accounts_is_blocked(accounts):
     for n in range(PER_ADDRESS):
         assert wrong_login(accounts, email=f"guess{n}@example.org").status_code == 400
