@@ -21,7 +21,7 @@ from . import issuing
 from .issuers import issuer_profile
 from .people import FieldError
 from .platform import Platform, now_utc
-from .recognition import RATE_LIMIT_PER_HOUR, NotFound, item, new_in_last_hour
+from .recognition import RATE_LIMIT_PER_HOUR, NotFound, commit_row, item, new_in_last_hour
 from .roles import LEADER_ROLES, Forbidden, active_role, require_leader
 from .showing import can_see
 
@@ -240,9 +240,4 @@ def decide_achievement_endorsement(session: Session, leader: User, community: Co
         raise FieldError("decision", "accept it first: only accepted endorsements can be public")
     for name, value in COMMUNITY_DECISIONS[decision].items():
         setattr(row, name, value)
-    try:
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return row
+    return commit_row(session, row)

@@ -148,7 +148,7 @@ def set_consent(session: Session, user: User, row_uuid: str, consent: str) -> Is
     row.consent = consent
     if consent == "declined":
         row.visibility = "private"
-    return _commit(session, row)
+    return commit_row(session, row)
 
 
 def set_visibility(session: Session, user: User, row_uuid: str, visibility: str) -> IssuedCredential:
@@ -161,10 +161,11 @@ def set_visibility(session: Session, user: User, row_uuid: str, visibility: str)
     if visibility == "public" and row.revoked_at is not None:
         raise FieldError("visibility", "it was revoked by its issuer, so it cannot be public")
     row.visibility = visibility
-    return _commit(session, row)
+    return commit_row(session, row)
 
 
-def _commit(session: Session, row: IssuedCredential) -> IssuedCredential:
+def commit_row(session: Session, row: IssuedCredential) -> IssuedCredential:
+    """Commit a decision about one stored item (or roll back), and return the item."""
     try:
         session.commit()
     except BaseException:
