@@ -50,7 +50,7 @@ def _platform(app: Flask):
     from .credentials.canonical import Canonicalizer
     from .credentials.limits import StructureLimits
     from .credentials.loader import DocumentLoader
-    from .credentials.schema import SchemaRegistry
+    from .credentials.schema import default_registry
     from .fetch import FetchPolicy
     from .services import Platform
 
@@ -68,7 +68,7 @@ def _platform(app: Flask):
                           "type": ["VerifiableCredential", "OpenBadgeCredential"]})
     return Platform(
         base_url=cfg["ISSUER_BASE_URL"], name=cfg["ISSUER_NAME"], canonicalizer=canonicalizer,
-        schemas=SchemaRegistry(PACKAGE / "schemas"), kek=keystore.load_kek(cfg),
+        schemas=default_registry().warm(), kek=keystore.load_kek(cfg),
         fetch_policy=FetchPolicy(timeout=cfg["ISSUER_FETCH_TIMEOUT"], max_bytes=cfg["ISSUER_FETCH_MAX_BYTES"],
                                  allow_private=cfg["ISSUER_FETCH_ALLOW_PRIVATE"]),
         status_list_size=cfg["ISSUER_STATUS_LIST_SIZE"], legacy_proof=cfg["ISSUER_LEGACY_PROOF"],
