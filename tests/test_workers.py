@@ -165,6 +165,41 @@ def test_the_hourly_endorsement_limit_holds_for_concurrent_requests(gunicorn, tm
     assert sorted(codes) == [201] * limit + [429] * (26 - limit)
 
 
+def test_concurrent_endorsements_of_one_subject_by_one_person_store_one(gunicorn, tmp_path):
+    """One endorsement per endorser and subject, also when the same form is sent several times
+    at once to several workers."""
+    from issuer.services.people import create_user
+    from issuer.services.tokens import create_token
+    from issuer.storage import IssuedCredential, get_session
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path)
+    with app.app_context():
+        session, platform = get_session(), app.extensions["issuer.platform"]
+        ada, bob = (create_user(session, platform, handle=h, email=f"{h}@example.org",
+                                display_name=h.title(), password="long enough pw") for h in ("ada", "bob"))
+        _, bearer = create_token(session, ada, "endorsing")
+    server = gunicorn(database=app.config["ISSUER_DATABASE_URL"])
+
+    def endorse(_):
+        request = urllib.request.Request(
+            f"{server.url}/api/v1/people/bob/endorsements", method="POST",
+            data=b'{"comment": "Thanks"}', headers={"Authorization": f"Bearer {bearer}",
+                                                     "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(endorse, range(8)))
+    assert codes.count(201) == 1 and 500 not in codes, codes
+    with app.app_context():
+        stored = get_session().query(IssuedCredential).filter_by(kind="EndorsementCredential").count()
+    assert stored == 1
+
+
 def test_revocations_are_published_by_every_worker(gunicorn):
     """Concurrent revocations while others read the list: every revoked bit is served after."""
     server = gunicorn()

@@ -157,21 +157,25 @@ def endorse(session: Session, platform: Platform, endorser: User, subject: Subje
     document = _document(platform.credential_url(row_id), endorser, subject, said, now)
     document["awardedDate"] = document["validFrom"]
     return issuing.issue(session, platform, document, issuer=endorser.issuer, row_id=row_id,
-                         guard=_within_rate_limit(endorser, lock=True), record={
+                         guard=_within_rate_limit(endorser, lock=True, subject=subject), record={
         "author_user_id": endorser.id, "recipient_user_id": subject.recipient_user_id,
         "community_id": subject.community_id, "subject_ref": subject.id,
         "achievement_id": subject.achievement_id, "consent": "pending", "visibility": "private"})
 
 
-def _within_rate_limit(endorser: User, *, lock: bool = False):
-    """A check of the hourly limit; with ``lock``, it holds until the new row commits.
+def _within_rate_limit(endorser: User, *, lock: bool = False, subject: Subject | None = None):
+    """A check of the hourly limit (and, with ``subject``, of one endorsement per subject); with
+    ``lock``, it holds until the new row commits.
 
     Counting and then inserting let concurrent requests (several workers) all pass the count;
-    locking the endorser's row first makes their count-and-insert one at a time.
+    locking the endorser's row first makes their check-and-insert one at a time.
     """
     def check(session: Session) -> None:
         if lock:
             storage.lock_row(session, User, endorser.id)
+        if subject is not None and existing(session, endorser, subject) is not None:
+            raise FieldError("comment", "you endorsed this a moment ago; edit that endorsement "
+                                        "instead of writing a second one")
         if new_in_last_hour(session, endorser) >= RATE_LIMIT_PER_HOUR:
             raise RateLimited("comment", f"you made {RATE_LIMIT_PER_HOUR} endorsements in the "
                                          "last hour; please try again later")
