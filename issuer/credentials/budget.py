@@ -3,11 +3,15 @@
 Canonicalization and JSON Schema validation check it inside their loops, so a request that
 verifies many credentials, or one intricate credential, stops when its budget is spent instead
 of running on. CPU time of the calling thread is measured (time.thread_time), not wall time, so
-a busy machine does not refuse documents that a quiet one accepts.
+a busy machine does not refuse documents that a quiet one accepts; time the thread spends in
+Python's garbage collector is left out, because it grows with the whole process's heap, not with
+the document (a large heap once cost a small credential its whole budget).
 """
 
 from __future__ import annotations
 
+import gc
+import threading
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -18,9 +22,23 @@ from .errors import WorkLimitExceeded
 _DEADLINE: ContextVar[tuple[float, float] | None] = ContextVar("work_deadline", default=None)
 
 
+_collecting = threading.local()  # per thread: CPU time in the collector, and when a collection began
+
+
+def _on_gc(phase: str, _info: dict) -> None:
+    if phase == "start":
+        _collecting.began = time.thread_time()
+    elif getattr(_collecting, "began", None) is not None:
+        _collecting.spent = getattr(_collecting, "spent", 0.0) + time.thread_time() - _collecting.began
+        _collecting.began = None
+
+
+gc.callbacks.append(_on_gc)
+
+
 def cpu_now() -> float:
-    """CPU seconds used so far by this thread."""
-    return time.thread_time()
+    """CPU seconds used so far by this thread, garbage collection left out."""
+    return time.thread_time() - getattr(_collecting, "spent", 0.0)
 
 
 @contextmanager
