@@ -126,8 +126,9 @@ def verify_presentation():
     domain = member(options, "domain", str, required=False)
     checks = _checks_option(options)
     checker = services.verifier(storage.get_session(), platform())
+    # the presentation's own proof always runs: without it challenge and domain mean nothing
     outer = checker.verify(presentation, purpose="authentication", challenge=challenge, domain=domain,
-                           checks=checks)
+                           checks=None if checks is None else checks | {"proof"})
     payload = outer.to_vcapi()
     credentials = presentation.get("verifiableCredential", [])
     credentials = credentials if isinstance(credentials, list) else [credentials]

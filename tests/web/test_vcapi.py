@@ -214,6 +214,8 @@ def test_malformed_issue_requests_get_a_400_naming_the_problem(client, auth, bod
      "'flavour' is not defined"),  # an inline context is still held to safe mode
     (badge(**{"@context": [VC2, OB, {"@import": "https://evil.example/c.jsonld"}]}), "evil.example"),
     (badge(**{"@context": [VC2, OB, 7]}), "@context[2]: must be a context URL or an inline context"),
+    (badge(**{"@context": [VC2, OB, {"name": "https://evil.example/name"}]}),
+     "protected term redefinition"),  # an inline context cannot change what VC/OB terms mean
     (badge(favouriteColour="blue"), "'favouriteColour' is not defined"),
     (badge(issuer="did:example:someone-else"), "signs only as the platform issuer"),
     (badge(proof={"type": "DataIntegrityProof"}), "proof: the service sets proof"),
@@ -641,3 +643,19 @@ def test_unknown_or_malformed_checks_are_400(client, checks, words):
                                                         "options": {"checks": checks}})
     assert response.status_code == 400
     assert words in response.get_json()["detail"]
+
+
+def test_presentation_checks_limit_the_credentials_but_never_skip_the_presentation_proof(client, auth, app):
+    vc = issue(client, auth).get_json()["verifiableCredential"]
+    holder = keys.generate_private_key()
+    canon = app.extensions["issuer.platform"].canonicalizer
+    unsigned = _presentation(vc, holder, sign=False)
+    asked = client.post("/presentations/verify", json={"verifiablePresentation": unsigned,
+                                                       "options": {"checks": ["validity"]}})
+    assert asked.status_code == 422  # an unsigned presentation is never verified
+    signed = _presentation(vc, holder, challenge="c-9", canonicalizer=canon)
+    ok = client.post("/presentations/verify", json={"verifiablePresentation": signed,
+                                                    "options": {"challenge": "c-9", "checks": ["validity"]}})
+    assert ok.status_code == 200, ok.get_json()
+    inner = ok.get_json()["credentialResults"][0]
+    assert inner["checks"] == ["structure", "validity"]
