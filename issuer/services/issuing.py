@@ -154,9 +154,12 @@ def _check_contexts(contexts: list, platform: Platform) -> None:
 
 def _check_client_status(document: dict, status_entry: bool) -> None:
     """A client's credentialStatus is kept when usable; OB 3.0 allows one entry, not two."""
-    given = document.get("credentialStatus")
-    if given is None:
+    if "credentialStatus" not in document:
         return
+    given = document["credentialStatus"]
+    if not given:  # null, [] or {}: nothing a verifier could use, and nothing signed
+        raise DocumentError("credentialStatus: must be a status object or a list of them "
+                            "(leave it out for none)")
     entries = given if isinstance(given, list) else [given]
     for index, entry in enumerate(entries):
         status.check_entry(entry, "credentialStatus" + (f"[{index}]" if isinstance(given, list) else ""))

@@ -537,6 +537,8 @@ def test_options_credential_status_adds_ours_after_the_clients(client, auth):
     ({**their_status(), "statusListCredential": None}, "credentialStatus.statusListCredential"),
     ({"id": "urn:uuid:s", "statusPurpose": "revocation"}, "credentialStatus"),
     ("https://status.example/1", "credentialStatus"),
+    (None, "credentialStatus: must be a status object"),
+    ([], "credentialStatus: must be a status object"),
 ])
 def test_a_client_status_entry_that_verifiers_could_not_use_is_refused(client, auth, entry, words):
     response = issue(client, auth, plain(credentialStatus=entry))
