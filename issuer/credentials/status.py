@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Callable, Container
 from datetime import datetime
 
-from .errors import StatusListError
+from .errors import DocumentError, StatusListError
 from .vocab import OB_CONTEXT, VC2_CONTEXT, type_list, xsd_datetime
 
 MIN_ENTRIES = 131_072  # 16 KB: the herd-privacy minimum of BSL §Validate
@@ -157,6 +157,28 @@ def status_entry(list_url: str, index: int, purpose: str = "revocation") -> dict
     return {"id": f"{list_url}#{index}", "type": "BitstringStatusListEntry",
             "statusPurpose": purpose, "statusListIndex": str(index),
             "statusListCredential": list_url}
+
+
+def check_entry(entry, path: str = "credentialStatus") -> None:
+    """A client's status entry is kept only when a verifier could use it (BSL §2.1).
+
+    Entries of other types are kept as given (the expansion check still makes sure their terms
+    are defined); bitstring entries need their purpose, a base-10 index and the list's URL.
+    """
+    if not isinstance(entry, dict):
+        raise DocumentError(f"{path}: must be an object")
+    if set(type_list(entry.get("type"))) & set(ENTRY_TYPES):
+        for name in ("statusPurpose", "statusListCredential"):
+            if not isinstance(entry.get(name), str) or not entry[name]:
+                raise DocumentError(f"{path}.{name}: required (a string)")
+        if ":" not in entry["statusListCredential"]:
+            raise DocumentError(f"{path}.statusListCredential: must be an absolute URL")
+        index = entry.get("statusListIndex")
+        if not isinstance(index, str) or not _INDEX.fullmatch(index) or len(index) > 20:
+            raise DocumentError(f"{path}.statusListIndex: must be a base-10 string, like \"94567\"")
+        size = entry.get("statusSize", 1)
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise DocumentError(f"{path}.statusSize: must be a positive whole number")
 
 
 def status_list_credential(list_url: str, issuer: str | dict, encoded_list: str, *,

@@ -39,13 +39,17 @@ class DuplicateCredential(DocumentError):
 def issue(session: Session, platform: Platform, credential: dict, *, issuer: Issuer,
           created: str | None = None, suites: tuple[str, ...] | None = None,
           record: dict | None = None, row_id: str | None = None,
-          guard: Callable[[Session], None] | None = None) -> IssuedCredential:
+          guard: Callable[[Session], None] | None = None, credential_id: str | None = None,
+          status_entry: bool | None = None) -> IssuedCredential:
     """Complete, check, sign and store one credential; commit, or roll back on any error.
 
     ``record`` sets further columns of the stored row (recipient, community, consent…) in the
     same transaction; ``row_id`` fixes the row's uuid (and so the default credential URL).
     ``guard(session)`` runs first in the transaction of every attempt (a lock and a check
     that must still hold when the row is inserted); it raises to refuse.
+    ``credential_id`` is the credential's id (VC-API ``options.credentialId``);
+    ``status_entry`` True adds this service's revocation entry, False leaves it out, None
+    decides as :func:`wants_status_entry` says.
     """
     suites = suites or (SUITES if platform.legacy_proof else SUITES[:1])
     for attempt in range(3):
@@ -53,7 +57,7 @@ def issue(session: Session, platform: Platform, credential: dict, *, issuer: Iss
             if guard is not None:
                 guard(session)
             return _issue_once(session, platform, credential, issuer, created, suites,
-                               record or {}, row_id)
+                               record or {}, row_id, credential_id, status_entry)
         except IntegrityError:  # a status index, a new list or an id taken at the same moment
             session.rollback()
             if attempt == 2:
@@ -65,14 +69,18 @@ def issue(session: Session, platform: Platform, credential: dict, *, issuer: Iss
 
 
 def _issue_once(session, platform, credential, issuer, created, suites, record,
-                row_id) -> IssuedCredential:
+                row_id, credential_id, status_entry) -> IssuedCredential:
     row = IssuedCredential(id=row_id or str(uuid.uuid4()), issuer_id=issuer.id, **record)
-    document = _complete(credential, platform, issuer, row, suites)
+    if status_entry is None:
+        status_entry = wants_status_entry(credential)
+    document = _complete(credential, platform, issuer, row, suites, credential_id, status_entry)
     _check(document, platform)
     if storage.vc_id_taken(session, document["id"]):
-        raise DuplicateCredential(f"id: {document['id']!r} is the id of a credential already "
-                                  "issued here; give a new id or leave id out")
-    _allocate_status(session, platform, issuer, document, row)
+        name = "options.credentialId" if credential_id is not None else "id"
+        raise DuplicateCredential(f"{name}: {document['id']!r} is the id of a credential already "
+                                  "issued here; give a new id or leave it out")
+    if status_entry:
+        _allocate_status(session, platform, issuer, document, row)
     signed = _sign(document, platform, issuer, suites, created)
     row.vc_id = document["id"]
     row.kind = _kind(document)
@@ -82,31 +90,83 @@ def _issue_once(session, platform, credential, issuer, created, suites, record,
     return row
 
 
-def _complete(credential: dict, platform: Platform, issuer: Issuer, row, suites) -> dict:
+def wants_status_entry(credential: dict) -> bool:
+    """Whether the service adds its revocation entry when the client did not say.
+
+    VC 2.0: yes, unless the client brought its own credentialStatus (kept as given). VC 1.1: no.
+    The VC 1.1 context does not define BitstringStatusListEntry, so an entry needs the
+    status context ``credentials/status/v1``, which many VC 1.1 verifiers do not have offline
+    (the W3C eddsa suite's verifier among them): their credential would then not verify
+    anywhere. A VC 1.1 credential gets the entry only when asked (options.credentialStatus).
+    """
+    contexts = credential.get("@context")
+    first = contexts[0] if isinstance(contexts, list) and contexts else None
+    return first != VC1_CONTEXT and "credentialStatus" not in credential
+
+
+def _complete(credential: dict, platform: Platform, issuer: Issuer, row, suites,
+              credential_id: str | None = None, status_entry: bool = True) -> dict:
     """Fill what the service owns: id, issuer, dates, contexts the proofs need."""
     document = copy.deepcopy(credential)
     contexts = document.get("@context")
     if not isinstance(contexts, list) or not contexts or contexts[0] not in (documents.VC2_CONTEXT, VC1_CONTEXT):
         raise DocumentError("@context: must be a list whose first item is "
                             f"{documents.VC2_CONTEXT} (or {VC1_CONTEXT} for VC 1.1)")
-    for context in contexts:
-        if not isinstance(context, str) or not platform.canonicalizer.loader.serves(context):
-            shown = context if isinstance(context, str) else "an inline context object"
-            raise ContextError(f"@context: {shown} is not one of the pinned contexts this "
-                               "service signs with")
-    for name in ("proof", "credentialStatus"):
-        if name in document:
-            raise DocumentError(f"{name}: the service sets {name} itself; leave it out")
+    _check_contexts(contexts, platform)
+    if "proof" in document:
+        raise DocumentError("proof: the service sets proof itself; leave it out")
+    _check_client_status(document, status_entry)
     _set_issuer(document, issuer)
+    if credential_id is not None:
+        if document.get("id", credential_id) != credential_id:
+            raise DocumentError(f"options.credentialId: {credential_id!r} differs from the "
+                                f"credential's id {document['id']!r}; give one of them")
+        document["id"] = credential_id
     document.setdefault("id", platform.credential_url(row.id))
     v1 = contexts[0] == VC1_CONTEXT
     document.setdefault("issuanceDate" if v1 else "validFrom", documents.xsd_datetime(now_utc()))
     if v1:
         _add_context(document, DI_CONTEXT_V1)
-        _add_context(document, STATUS_CONTEXT_V1)
+        if status_entry:
+            _add_context(document, STATUS_CONTEXT_V1)
     if "Ed25519Signature2020" in suites:
         _add_context(document, ED25519_2020_CONTEXT)
     return document
+
+
+def _check_contexts(contexts: list, platform: Platform) -> None:
+    """Pinned context URLs and inline context objects; never a URL that would need a fetch.
+
+    An inline object needs no fetch; the safe-mode expansion in :func:`_check` still refuses
+    any term it leaves undefined, and a URL it imports must be pinned too.
+    """
+    for index, context in enumerate(contexts):
+        if isinstance(context, dict):
+            continue
+        if not isinstance(context, str):
+            raise DocumentError(f"@context[{index}]: must be a context URL or an inline context "
+                                "object")
+        if not platform.canonicalizer.loader.serves(context):
+            raise ContextError(f"@context: {context} is not one of the pinned contexts this "
+                               "service signs with (contexts are never fetched; give the "
+                               "context inline instead)")
+
+
+def _check_client_status(document: dict, status_entry: bool) -> None:
+    """A client's credentialStatus is kept when usable; OB 3.0 allows one entry, not two."""
+    if "credentialStatus" not in document:
+        return
+    given = document["credentialStatus"]
+    if not given:  # null, [] or {}: nothing a verifier could use, and nothing signed
+        raise DocumentError("credentialStatus: must be a status object or a list of them "
+                            "(leave it out for none)")
+    entries = given if isinstance(given, list) else [given]
+    for index, entry in enumerate(entries):
+        status.check_entry(entry, "credentialStatus" + (f"[{index}]" if isinstance(given, list) else ""))
+    if status_entry and OB_TYPES & _types(document):
+        raise DocumentError("credentialStatus: an Open Badge has one status entry; this service "
+                            "would add its revocation entry too (leave options.credentialStatus "
+                            "out to keep yours, or leave credentialStatus out)")
 
 
 def _set_issuer(document: dict, issuer: Issuer) -> None:
@@ -167,7 +227,12 @@ def _allocate_status(session, platform: Platform, issuer: Issuer, document: dict
         session.flush()
     index = status.allocate_index(lambda i: storage.index_in_use(session, listing, i), listing.size)
     row.status_list_id, row.status_index = listing.id, index
-    document["credentialStatus"] = status.status_entry(platform.status_list_url(listing.id), index)
+    entry = status.status_entry(platform.status_list_url(listing.id), index)
+    given = document.get("credentialStatus")
+    if given is None:
+        document["credentialStatus"] = entry
+    else:  # the client's entries stay, ours comes after them
+        document["credentialStatus"] = [*(given if isinstance(given, list) else [given]), entry]
 
 
 def _sign(document: dict, platform: Platform, issuer: Issuer, suites, created) -> dict:
@@ -189,8 +254,9 @@ def reissue(session: Session, platform: Platform, row: IssuedCredential, documen
     """
     before = json.loads(row.signed_json)
     document = {**document, "id": row.vc_id, "@context": before["@context"],
-                "credentialStatus": before["credentialStatus"],
                 "awardedDate": before.get("awardedDate", before.get("validFrom"))}
+    if "credentialStatus" in before:
+        document["credentialStatus"] = before["credentialStatus"]
     suites = SUITES if platform.legacy_proof else SUITES[:1]
     try:
         _check(document, platform)
@@ -224,6 +290,9 @@ def revoke(session: Session, row: IssuedCredential, reason: str) -> IssuedCreden
     reason = (reason or "").strip()
     if not reason:
         raise DocumentError("reason: say why the credential is revoked")
+    if row.status_list_id is None:  # issued without our entry: no list could ever say so
+        raise DocumentError("credentialStatus: this credential was issued without a revocation "
+                            "entry of this service, so verifiers could not learn it is revoked")
     try:
         if storage.mark_revoked(session, row, now_utc(), reason) and row.status_list_id is not None:
             storage.bump_status_version(session, row.status_list_id)

@@ -7,7 +7,7 @@ import hmac
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from .. import services, storage
-from ..credentials.verify import FAILED
+from ..credentials.verify import CHECK_NAMES, FAILED
 from .body import json_body, member
 from . import limits
 from .errors import BadRequest
@@ -29,7 +29,21 @@ def _require_token() -> None:
         raise BadRequest("the API token is not valid", status=403, kind="forbidden")
 
 
+ISSUE_OPTIONS = ("created", "suites", "credentialStatus", "credentialId", "mandatoryPointers")
+VERIFY_OPTIONS = ("checks",)
+PRESENTATION_OPTIONS = ("challenge", "domain", "checks")
+
+
+def _known_options(options: dict, known: tuple[str, ...]) -> None:
+    """VCALM: an option the service does not know is refused, never silently ignored."""
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise BadRequest(f"options.{unknown[0]}: not an option of this endpoint (known: "
+                         f"{', '.join(known)})", kind="unknown-option")
+
+
 def _issue_options(options: dict) -> dict:
+    _known_options(options, ISSUE_OPTIONS)
     created = options.get("created")
     if created is not None and not isinstance(created, str):
         raise BadRequest("options.created: must be a date-time string")
@@ -38,10 +52,34 @@ def _issue_options(options: dict) -> dict:
         if not isinstance(suites, list) or not suites or any(s not in services.SUITES for s in suites):
             raise BadRequest(f"options.suites: a non-empty list drawn from {list(services.SUITES)}")
         suites = tuple(suites)
+    if "mandatoryPointers" in options:
+        raise BadRequest("options.mandatoryPointers: selective disclosure is not offered; "
+                         "eddsa-rdfc-2022 signs the whole credential", kind="unsupported-option")
     status = options.get("credentialStatus")
-    if status is not None and (not isinstance(status, dict) or status.get("type") != "BitstringStatusListEntry"):
-        raise BadRequest("options.credentialStatus: only {\"type\": \"BitstringStatusListEntry\"} is offered")
-    return {"created": created, "suites": suites}
+    if status is not None and (not isinstance(status, dict) or status.get("type") != "BitstringStatusListEntry"
+                               or status.get("statusPurpose", "revocation") != "revocation"
+                               or set(status) - {"type", "statusPurpose"}):
+        raise BadRequest('options.credentialStatus: only {"type": "BitstringStatusListEntry"} '
+                         '(statusPurpose "revocation") is offered')
+    credential_id = options.get("credentialId")
+    if credential_id is not None and (not isinstance(credential_id, str) or not credential_id):
+        raise BadRequest("options.credentialId: must be a non-empty string (a URL)")
+    return {"created": created, "suites": suites, "credential_id": credential_id,
+            "status_entry": True if status is not None else None}
+
+
+def _checks_option(options: dict) -> frozenset[str] | None:
+    """options.checks: the checks to run and report (VC-API); None runs every check."""
+    checks = options.get("checks")
+    if checks is None:
+        return None
+    if not isinstance(checks, list) or not checks or not all(isinstance(c, str) for c in checks):
+        raise BadRequest("options.checks: must be a non-empty array of check names")
+    unknown = sorted(set(checks) - set(CHECK_NAMES))
+    if unknown:
+        raise BadRequest(f"options.checks: {unknown[0]!r} is not a check of this verifier "
+                         f"(checks: {', '.join(CHECK_NAMES)})", kind="unknown-check")
+    return frozenset(checks)
 
 
 @bp.post("/credentials/issue")
@@ -63,8 +101,11 @@ def issue():
 def verify_credential():
     body = json_body()
     credential = member(body, "verifiableCredential")
+    options = member(body, "options", required=False) or {}
+    _known_options(options, VERIFY_OPTIONS)
+    checks = _checks_option(options)
     session = storage.get_session()
-    result = services.verifier(session, platform()).verify(credential)
+    result = services.verifier(session, platform()).verify(credential, checks=checks)
     payload = result.to_vcapi()
     reason = services.revocation_reason(session, platform(), credential, viewer=None)  # anonymous
     if reason:
@@ -80,14 +121,18 @@ def verify_presentation():
     body = json_body()
     presentation = member(body, "verifiablePresentation")
     options = member(body, "options", required=False) or {}
+    _known_options(options, PRESENTATION_OPTIONS)
     challenge = member(options, "challenge", str, required=False)
     domain = member(options, "domain", str, required=False)
+    checks = _checks_option(options)
     checker = services.verifier(storage.get_session(), platform())
-    outer = checker.verify(presentation, purpose="authentication", challenge=challenge, domain=domain)
+    # the presentation's own proof always runs: without it challenge and domain mean nothing
+    outer = checker.verify(presentation, purpose="authentication", challenge=challenge, domain=domain,
+                           checks=None if checks is None else checks | {"proof"})
     payload = outer.to_vcapi()
     credentials = presentation.get("verifiableCredential", [])
     credentials = credentials if isinstance(credentials, list) else [credentials]
-    results = [checker.verify(c) for c in credentials]
+    results = [checker.verify(c, checks=checks) for c in credentials]
     for index, result in enumerate(results):
         if not result.verified:
             payload["errors"].append({"check": "credential", "outcome": FAILED,

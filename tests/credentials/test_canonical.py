@@ -95,11 +95,35 @@ def test_unpinned_context_is_refused_without_fetching(canon):
         canon.canonize(document)
 
 
-def test_test_only_context_is_not_served_in_production(canon):
+def test_the_vc_examples_context_is_served_and_its_terms_are_signed():
+    # pinned in production: the VC 2.0 spec and its suites use it; @vocab gives every term an IRI
+    canon = Canonicalizer(DocumentLoader())
     document = {"@context": [OB_CONTEXTS[0], "https://www.w3.org/ns/credentials/examples/v2"],
+                "id": "urn:uuid:1", "type": ["VerifiableCredential", "ExampleAlumniCredential"],
+                "alumniOf": "Example University"}
+    nquads = canon.canonize(document)
+    assert '<https://www.w3.org/ns/credentials/examples#alumniOf> "Example University"' in nquads
+    assert "<https://www.w3.org/ns/credentials/examples#ExampleAlumniCredential>" in nquads
+
+
+def test_unpinned_contexts_are_never_fetched():
+    canon = Canonicalizer(DocumentLoader())
+    document = {"@context": [OB_CONTEXTS[0], "https://w3id.org/citizenship/v4rc1"],
                 "type": ["VerifiableCredential"]}
-    with pytest.raises(ContextError, match="examples/v2"):
+    with pytest.raises(ContextError, match="citizenship/v4rc1"):
         canon.canonize(document)
+
+
+def test_inline_contexts_work_and_stay_in_safe_mode():
+    canon = Canonicalizer(DocumentLoader())
+    inline = {"colour": "https://example.org/vocab#colour"}
+    document = {"@context": [OB_CONTEXTS[0], inline], "id": "urn:uuid:1",
+                "type": ["VerifiableCredential"], "colour": "blue"}
+    assert '<https://example.org/vocab#colour> "blue"' in canon.canonize(document)
+    with pytest.raises(CanonicalizationError, match="'flavour' is not defined"):
+        canon.canonize({**document, "flavour": "mint"})
+    with pytest.raises(ContextError, match="evil.example"):  # an import is a URL: pinned only
+        canon.canonize({**document, "@context": [OB_CONTEXTS[0], {"@import": "https://evil.example/c"}]})
 
 
 def test_tampered_pinned_context_file_is_refused(tmp_path):

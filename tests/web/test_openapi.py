@@ -171,3 +171,21 @@ def _required(document: dict, schema: dict, valid: dict) -> dict:
             part = document["components"]["schemas"][part["$ref"].rsplit("/", 1)[-1]]
         names |= set(part.get("required", []))
     return {name: valid[name] for name in names}
+
+
+def test_the_vc_api_document_names_the_options_the_service_knows(client):
+    from issuer.credentials.verify import CHECK_NAMES
+    from issuer.web.vcapi import ISSUE_OPTIONS, PRESENTATION_OPTIONS, VERIFY_OPTIONS
+
+    paths = client.get("/openapi.json").get_json()["paths"]
+
+    def options(path):
+        body = paths[path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        return body["properties"]["options"]
+
+    for path, known in (("/credentials/issue", set(ISSUE_OPTIONS) - {"mandatoryPointers"}),
+                        ("/credentials/verify", set(VERIFY_OPTIONS)),
+                        ("/presentations/verify", set(PRESENTATION_OPTIONS))):
+        assert set(options(path)["properties"]) == known and options(path)["additionalProperties"] is False
+    document = client.get("/openapi.json").get_json()
+    assert document["components"]["schemas"]["Checks"]["items"]["enum"] == list(CHECK_NAMES)

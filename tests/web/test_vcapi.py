@@ -210,7 +210,12 @@ def test_malformed_issue_requests_get_a_400_naming_the_problem(client, auth, bod
 
 @pytest.mark.parametrize("credential,words", [
     (badge(**{"@context": [VC2, OB, "https://evil.example/context.jsonld"]}), "evil.example"),
-    (badge(**{"@context": [VC2, {"@vocab": "https://example.org/"}]}), "inline context"),
+    (badge(**{"@context": [VC2, OB, {"colour": "https://example.org/colour"}]}, flavour="x"),
+     "'flavour' is not defined"),  # an inline context is still held to safe mode
+    (badge(**{"@context": [VC2, OB, {"@import": "https://evil.example/c.jsonld"}]}), "evil.example"),
+    (badge(**{"@context": [VC2, OB, 7]}), "@context[2]: must be a context URL or an inline context"),
+    (badge(**{"@context": [VC2, OB, {"name": "https://evil.example/name"}]}),
+     "protected term redefinition"),  # an inline context cannot change what VC/OB terms mean
     (badge(favouriteColour="blue"), "'favouriteColour' is not defined"),
     (badge(issuer="did:example:someone-else"), "signs only as the platform issuer"),
     (badge(proof={"type": "DataIntegrityProof"}), "proof: the service sets proof"),
@@ -260,7 +265,13 @@ def test_verify_refuses_unknown_context_without_fetching(client, auth):
     vc["@context"].append("https://evil.example/context.jsonld")
     response = verify(client, vc)
     assert response.status_code == 422
-    assert "evil.example" in json.dumps(response.get_json()["errors"])
+    body = response.get_json()
+    proof_checks = [c for c in body["result"]["checks"] if c["check"] == "proof"]
+    # not "signature not valid": the context was never fetched, so the signature is unknown
+    assert [c["outcome"] for c in proof_checks] == ["could not check"]
+    assert "context not available offline" in proof_checks[0]["message"]
+    assert "evil.example" in proof_checks[0]["message"]
+    assert not any(c["check"] == "proof" for c in body["errors"])
 
 
 def test_poisoned_graph_is_bounded_and_reported(client):
@@ -462,3 +473,191 @@ def test_the_platform_token_signs_only_as_the_platform_issuer(app, client, auth)
     response = issue(client, auth, badge(issuer={"id": platform_did, "type": ["Profile"], "name": "Platform"}))
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["verifiableCredential"]["issuer"]["id"] == platform_did
+
+
+# --- contexts without fetching ---------------------------------------------------------------
+
+EXAMPLES = "https://www.w3.org/ns/credentials/examples/v2"
+
+
+def test_an_inline_context_is_signed_and_verified(client, auth):
+    inline = {"colour": "https://example.org/vocab#colour"}
+    response = issue(client, auth, badge(**{"@context": [VC2, OB, inline]}, colour="blue"))
+    assert response.status_code == 201, response.get_json()
+    vc = response.get_json()["verifiableCredential"]
+    assert vc["@context"][2] == inline and vc["colour"] == "blue"
+    assert verify(client, vc).status_code == 200
+    assert outcomes(verify(client, {**vc, "colour": "red"}))["proof"] == "failed"
+    changed = {**vc, "@context": [VC2, OB, {"colour": "https://example.org/vocab#hue"}]}
+    assert outcomes(verify(client, changed))["proof"] == "failed"  # the context's meaning is signed
+
+
+def test_the_vc_examples_context_is_pinned(client, auth):
+    credential = {"@context": [VC2, EXAMPLES], "type": ["VerifiableCredential", "ExampleAlumniCredential"],
+                  "credentialSubject": {"id": "did:example:ada", "alumniOf": "Example University"}}
+    response = issue(client, auth, credential)
+    assert response.status_code == 201, response.get_json()
+    vc = response.get_json()["verifiableCredential"]
+    assert verify(client, vc).status_code == 200
+
+
+# --- VC-API options ---------------------------------------------------------------------------
+
+def plain(**extra) -> dict:
+    return {"@context": [VC2], "type": ["VerifiableCredential"],
+            "credentialSubject": {"id": "did:example:ada", "name": "Ada"}, **extra}
+
+
+def their_status(index="7") -> dict:
+    return {"id": "https://status.example/lists/3#7", "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation", "statusListIndex": index,
+            "statusListCredential": "https://status.example/lists/3"}
+
+
+def test_a_client_status_entry_is_kept_and_no_second_one_is_added(client, auth, app):
+    response = issue(client, auth, plain(credentialStatus=their_status()))
+    assert response.status_code == 201, response.get_json()
+    vc = response.get_json()["verifiableCredential"]
+    assert vc["credentialStatus"] == their_status()
+    # and it cannot be "revoked" here: no list of this service could say so
+    refused = _revoke(client, auth, vc["id"])
+    assert refused.status_code == 422 and "without a revocation entry" in refused.get_json()["detail"]
+
+
+def test_options_credential_status_adds_ours_after_the_clients(client, auth):
+    response = issue(client, auth, plain(credentialStatus=their_status()),
+                     credentialStatus={"type": "BitstringStatusListEntry"})
+    assert response.status_code == 201, response.get_json()
+    entries = response.get_json()["verifiableCredential"]["credentialStatus"]
+    assert entries[0] == their_status() and entries[1]["statusListCredential"].startswith("http://")
+
+
+@pytest.mark.parametrize("entry,words", [
+    (their_status(index=7), "credentialStatus.statusListIndex"),
+    ({**their_status(), "statusListCredential": None}, "credentialStatus.statusListCredential"),
+    ({"id": "urn:uuid:s", "statusPurpose": "revocation"}, "credentialStatus"),
+    ("https://status.example/1", "credentialStatus"),
+    (None, "credentialStatus: must be a status object"),
+    ([], "credentialStatus: must be a status object"),
+])
+def test_a_client_status_entry_that_verifiers_could_not_use_is_refused(client, auth, entry, words):
+    response = issue(client, auth, plain(credentialStatus=entry))
+    assert response.status_code == 422, response.get_json()
+    assert words in response.get_json()["detail"]
+
+
+def test_an_open_badge_has_one_status_entry(client, auth):
+    response = issue(client, auth, badge(credentialStatus=their_status()),
+                     credentialStatus={"type": "BitstringStatusListEntry"})
+    assert response.status_code == 422
+    assert "one status entry" in response.get_json()["detail"]
+    kept = issue(client, auth, badge(credentialStatus=their_status()))
+    assert kept.status_code == 201, kept.get_json()
+    assert kept.get_json()["verifiableCredential"]["credentialStatus"] == their_status()
+
+
+def test_vc11_credentials_get_a_status_entry_only_when_asked(client, auth):
+    credential = {"@context": ["https://www.w3.org/2018/credentials/v1"], "type": ["VerifiableCredential"],
+                  "credentialSubject": {"id": "did:example:ada"}}
+    vc = issue(client, auth, credential).get_json()["verifiableCredential"]
+    # only contexts a VC 1.1 verifier has offline: no credentials/status/v1, no status entry
+    assert vc["@context"] == ["https://www.w3.org/2018/credentials/v1",
+                              "https://w3id.org/security/data-integrity/v2"]
+    assert "credentialStatus" not in vc
+    assert verify(client, vc).status_code == 200
+    asked = issue(client, auth, credential, credentialStatus={"type": "BitstringStatusListEntry"})
+    vc = asked.get_json()["verifiableCredential"]
+    assert "https://www.w3.org/ns/credentials/status/v1" in vc["@context"]
+    assert vc["credentialStatus"]["type"] == "BitstringStatusListEntry"
+    assert outcomes(verify(client, vc))["status"] == "ok"
+
+
+@pytest.mark.parametrize("url,body", [
+    ("/credentials/issue", {"credential": {}, "options": {"proofFormat": "jwt"}}),
+    ("/credentials/verify", {"verifiableCredential": {}, "options": {"proofFormat": "jwt"}}),
+    ("/presentations/verify", {"verifiablePresentation": {}, "options": {"proofFormat": "jwt"}}),
+])
+def test_unknown_options_are_refused_by_name(client, auth, url, body):
+    response = client.post(url, json=body, headers=auth)
+    assert response.status_code == 400
+    problem = response.get_json()
+    assert problem["type"].endswith("#unknown-option")
+    assert problem["detail"].startswith("options.proofFormat:")
+
+
+def test_mandatory_pointers_are_refused_not_ignored(client, auth):
+    response = issue(client, auth, mandatoryPointers=["/issuer"])
+    assert response.status_code == 400
+    assert response.get_json()["type"].endswith("#unsupported-option")
+
+
+@pytest.mark.parametrize("option,words", [
+    ({"credentialStatus": {"type": "StatusList2021Entry"}}, "options.credentialStatus"),
+    ({"credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}},
+     "options.credentialStatus"),
+    ({"credentialId": 5}, "options.credentialId"),
+    ({"credentialId": ""}, "options.credentialId"),
+])
+def test_malformed_known_options_are_400(client, auth, option, words):
+    response = issue(client, auth, **option)
+    assert response.status_code == 400
+    assert words in response.get_json()["detail"]
+
+
+def test_credential_id_option_sets_the_id(client, auth):
+    wanted = "urn:uuid:0b5e8a0e-8d41-4d3e-9f1c-6a2b1c9d7e01"
+    response = issue(client, auth, credentialId=wanted)
+    assert response.status_code == 201, response.get_json()
+    vc = response.get_json()["verifiableCredential"]
+    assert vc["id"] == wanted and verify(client, vc).status_code == 200
+    again = issue(client, auth, credentialId=wanted)
+    assert again.status_code == 409 and again.get_json()["detail"].startswith("options.credentialId:")
+    assert issue(client, auth, badge(id=wanted), credentialId=wanted).status_code == 409
+    other = issue(client, auth, badge(id="urn:uuid:other"), credentialId="urn:uuid:else")
+    assert other.status_code == 422 and "options.credentialId" in other.get_json()["detail"]
+    relative = issue(client, auth, credentialId="not a url")
+    assert relative.status_code == 422, relative.get_json()  # checked as any id
+    assert _revoke(client, auth, wanted).status_code == 200
+
+
+def test_verify_runs_and_reports_only_the_checks_asked_for(client, auth):
+    vc = issue(client, auth).get_json()["verifiableCredential"]
+    vc["proof"]["proofValue"] = vc["proof"]["proofValue"][:-3] + "abc"
+    only_dates = client.post("/credentials/verify", json={"verifiableCredential": vc,
+                                                          "options": {"checks": ["validity"]}})
+    assert only_dates.status_code == 200, only_dates.get_json()
+    assert only_dates.get_json()["checks"] == ["structure", "validity"]
+    proof_only = client.post("/credentials/verify", json={"verifiableCredential": vc,
+                                                          "options": {"checks": ["proof"]}})
+    assert proof_only.status_code == 422
+    # the key binding comes with the proof; nothing else is run
+    assert set(outcomes(proof_only)) == {"structure", "proof", "issuer"}
+    assert outcomes(proof_only)["proof"] == "failed"
+
+
+@pytest.mark.parametrize("checks,words", [
+    (["proof", "magic"], "'magic' is not a check"),
+    ([], "non-empty array"),
+    ("proof", "non-empty array"),
+])
+def test_unknown_or_malformed_checks_are_400(client, checks, words):
+    response = client.post("/credentials/verify", json={"verifiableCredential": {},
+                                                        "options": {"checks": checks}})
+    assert response.status_code == 400
+    assert words in response.get_json()["detail"]
+
+
+def test_presentation_checks_limit_the_credentials_but_never_skip_the_presentation_proof(client, auth, app):
+    vc = issue(client, auth).get_json()["verifiableCredential"]
+    holder = keys.generate_private_key()
+    canon = app.extensions["issuer.platform"].canonicalizer
+    unsigned = _presentation(vc, holder, sign=False)
+    asked = client.post("/presentations/verify", json={"verifiablePresentation": unsigned,
+                                                       "options": {"checks": ["validity"]}})
+    assert asked.status_code == 422  # an unsigned presentation is never verified
+    signed = _presentation(vc, holder, challenge="c-9", canonicalizer=canon)
+    ok = client.post("/presentations/verify", json={"verifiablePresentation": signed,
+                                                    "options": {"challenge": "c-9", "checks": ["validity"]}})
+    assert ok.status_code == 200, ok.get_json()
+    inner = ok.get_json()["credentialResults"][0]
+    assert inner["checks"] == ["structure", "validity"]
