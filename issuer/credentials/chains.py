@@ -84,6 +84,8 @@ def chain_order(proofs: list) -> list[ChainStep]:
     A malformed, dangling or ambiguous previousProof, or one that leads into a loop (a proof
     naming itself, a → b → a), is the step's problem: that proof never verifies.
     """
+    if not any(isinstance(item, dict) and "previousProof" in item for item in proofs):
+        return [ChainStep(position, item, ()) for position, item in enumerate(proofs)]  # a set
     ids, links, problems = _ids_of(proofs), {}, {}
     for position, item in enumerate(proofs):
         try:
