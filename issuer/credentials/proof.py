@@ -5,7 +5,8 @@ Function names follow the algorithm steps of Data Integrity EdDSA Cryptosuites v
 its own proof type).
 A suite is data (:data:`SUITES`): both suites canonicalize with RDFC-1.0, hash proof options then
 document with SHA-256, and sign the 64 bytes with Ed25519. A proof set (several proofs) is made
-of independent proofs, each over the document without any proof.
+of independent proofs, each over the document without any proof; a chained proof (one with
+``previousProof``, see :mod:`.chains`) is made over the document with the proofs it names.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .canonical import LEGACY, RDFC, Canonicalizer
+from .chains import previous_proofs
 from .errors import CredentialError, ProofError
 
 ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
@@ -110,9 +112,16 @@ def proof_configuration(document: dict, options: dict, canonicalizer: Canonicali
     return canonicalizer.canonize(config, escaping=escaping or suite.escaping)
 
 
-def transformation(document: dict, canonicalizer: Canonicalizer, escaping: str = RDFC) -> str:
-    """Canonical N-Quads of the document without its proof(s) (EdDSA §3.2.3)."""
+def transformation(document: dict, canonicalizer: Canonicalizer, escaping: str = RDFC,
+                   previous: list[dict] | None = None) -> str:
+    """Canonical N-Quads of the document without its proof(s) (EdDSA §3.2.3).
+
+    For a chained proof, ``previous`` are the proofs its previousProof names: they take the
+    place of the document's proofs, as Data Integrity §4.3 step 5 and §4.5 step 3.2 say.
+    """
     unsecured = {key: value for key, value in document.items() if key != "proof"}
+    if previous:
+        unsecured["proof"] = previous
     return canonicalizer.canonize(unsecured, escaping=escaping)
 
 
@@ -145,24 +154,43 @@ def _now() -> str:
 def create_proof(document: dict, private_key: Ed25519PrivateKey, *, verification_method: str,
                  canonicalizer: Canonicalizer, suite: str = "eddsa-rdfc-2022",
                  created: str | None = None, proof_purpose: str = "assertionMethod",
-                 challenge: str | None = None, domain: str | None = None) -> dict:
-    """The proof object for ``document`` (EdDSA §3.2.1 Create Proof); the document is unchanged."""
+                 challenge: str | None = None, domain: str | None = None,
+                 proof_id: str | None = None,
+                 previous_proof: str | list[str] | None = None) -> dict:
+    """The proof object for ``document`` (EdDSA §3.2.1 Create Proof); the document is unchanged.
+
+    ``proof_id`` gives the proof an ``id`` that a later proof can name; ``previous_proof`` names
+    proofs already on ``document`` that this one chains to (Data Integrity §4.3).
+    """
     chosen = SUITES.get(suite)
     if chosen is None:
         raise ProofError(f"unsupported suite {suite!r}; use one of {sorted(SUITES)}")
     if not isinstance(verification_method, str) or not verification_method:
         raise ProofError("verification_method must be a non-empty URL")
     options: dict = {"type": chosen.proof_type}
+    if proof_id is not None:
+        options["id"] = _proof_id(document, proof_id)
     if chosen.cryptosuite:
         options["cryptosuite"] = chosen.cryptosuite
     options.update(created=created or _now(), verificationMethod=verification_method,
                    proofPurpose=proof_purpose)
-    for name, value in (("challenge", challenge), ("domain", domain)):
+    for name, value in (("previousProof", previous_proof), ("challenge", challenge),
+                        ("domain", domain)):
         if value is not None:
             options[name] = value
+    previous = previous_proofs(proofs_of(document), options, ProofError)
     config = proof_configuration(document, options, canonicalizer)
-    hash_data = hashing(transformation(document, canonicalizer, chosen.escaping), config)
-    return {**options, "proofValue": serialize_proof(hash_data, private_key)}
+    transformed = transformation(document, canonicalizer, chosen.escaping, previous)
+    return {**options, "proofValue": serialize_proof(hashing(transformed, config), private_key)}
+
+
+def _proof_id(document: dict, proof_id: object) -> str:
+    """A new proof's id: a string no proof on the document has (else previousProof is ambiguous)."""
+    if not isinstance(proof_id, str) or not proof_id:
+        raise ProofError("proof_id must be a non-empty string (a URL such as urn:uuid:…)")
+    if any(isinstance(p, dict) and p.get("id") == proof_id for p in proofs_of(document)):
+        raise ProofError(f"the document already has a proof with id {proof_id!r}")
+    return proof_id
 
 
 def proofs_of(document: dict) -> list[dict]:
@@ -174,7 +202,11 @@ def proofs_of(document: dict) -> list[dict]:
 
 
 def add_proof(document: dict, private_key: Ed25519PrivateKey, **options) -> dict:
-    """A new document with one more proof; an existing proof makes the result a proof set."""
+    """A new document with one more proof; an existing proof makes the result a proof set.
+
+    Data Integrity §4.2 Add Proof, and §4.3 Add Proof Set/Chain when the document already has
+    proofs (``previous_proof=`` chains the new proof to some of them).
+    """
     proof = create_proof(document, private_key, **options)
     signed = copy.deepcopy(document)
     existing = proofs_of(document)
@@ -221,10 +253,14 @@ def verify_document_proof(document: dict, proof: dict, public_key: Ed25519Public
                           expected_purpose: str | None = None) -> None:
     """Raise ProofVerificationFailed unless ``proof`` verifies over ``document`` (EdDSA §3.2.2).
 
+    A chained proof is checked over the document with exactly the proofs it names attached
+    (Data Integrity §4.5 step 3); whether those verify is for the caller
+    (:func:`.chains.chain_order`).
     A document that cannot be canonicalized raises CanonicalizationError or ContextError
     unchanged, so the caller can tell "could not transform" from "does not match".
     """
     _check_shape(document, proof, expected_purpose)
+    previous = previous_proofs(proofs_of(document), proof, ProofVerificationFailed)
     if not isinstance(public_key, Ed25519PublicKey):
         raise ProofVerificationFailed("the verification key is not an Ed25519 public key")
     proof_bytes = _decode_proof_value(proof.get("proofValue"))
@@ -238,7 +274,7 @@ def verify_document_proof(document: dict, proof: dict, public_key: Ed25519Public
             config = proof_configuration(document, options, canonicalizer, escaping)
         except ProofError as error:
             raise ProofVerificationFailed(str(error)) from None
-        transformed = transformation(document, canonicalizer, escaping)
+        transformed = transformation(document, canonicalizer, escaping, previous)
         if (config, transformed) in seen:
             continue
         seen.add((config, transformed))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
-from . import budget, documents, proof, status
+from . import budget, chains, documents, proof, status
 from .canonical import Canonicalizer
 from .errors import CanonicalizationError, ContextError, CredentialError, WorkLimitExceeded
 from .vocab import type_list
@@ -111,9 +111,30 @@ class Verifier:
                        if purpose == "authentication" else "the document has no proof")
             result.add("proof", FAILED, message, SECURITY + "PROOF_VERIFICATION_ERROR")
             return
-        for item in proofs:
+        outcomes: dict[int, str] = {}
+        for step in chains.chain_order(proofs):  # a chained proof after the proofs it names
             budget.check()  # many proofs, each canonicalizing the document, share the budget
-            self._one_proof(doc, item, result, purpose, challenge, domain)
+            outcomes[step.position] = self._chained_proof(doc, step, outcomes, result, purpose,
+                                                          challenge, domain)
+
+    def _chained_proof(self, doc, step, outcomes, result, purpose, challenge, domain) -> str:
+        """One proof of a set or chain: verified only if the proofs it names are (DI §4.5)."""
+        if step.problem:
+            result.add("proof", FAILED, step.problem, SECURITY + "PROOF_VERIFICATION_ERROR")
+            return FAILED
+        blocked = [outcomes[position] for position in step.previous if outcomes[position] != OK]
+        if blocked:
+            outcome = FAILED if FAILED in blocked else UNCHECKED
+            which = "that proof" if len(step.previous) == 1 else "one of those proofs"
+            words = "did not verify" if outcome == FAILED else "could not be checked"
+            result.add("proof", outcome, f"the proof by {step.proof.get('verificationMethod')} "
+                       f"builds on {chains.describe_previous(step.proof)}, and {which} {words}",
+                       SECURITY + "PROOF_VERIFICATION_ERROR")
+            return outcome
+        before = len(result.checks)
+        self._one_proof(doc, step.proof, result, purpose, challenge, domain)
+        added = {c.outcome for c in result.checks[before:] if c.name == "proof"}
+        return OK if added == {OK} else FAILED if FAILED in added else UNCHECKED
 
     def _one_proof(self, doc, item, result, purpose, challenge, domain) -> None:
         vm_id = item.get("verificationMethod") if isinstance(item, dict) else None

@@ -2,6 +2,9 @@
 
 Following the OB implementation guide for Profile and Achievement URLs: JSON media types — and a
 request with no Accept header at all — get JSON-LD; browsers, and ``*/*``, get the HTML page.
+Credential URLs differ on ``*/*``: wallets fetch them as programs do (the Learner Credential
+Wallet adds a badge by URL with ``fetch()``, which sends ``Accept: */*``), so there only a client
+that names HTML gets the page.
 """
 
 from __future__ import annotations
@@ -11,11 +14,23 @@ from flask import request
 PROFILE_TYPES = ["application/ld+json", "application/json"]
 CREDENTIAL_TYPES = ["application/vc+ld+json", "application/vc", "application/ld+json",
                     "application/json"]
+PAGE_TYPES = {"text/html", "application/xhtml+xml", "text/*"}
 
 
-def json_type(offered: list[str]) -> str | None:
-    """The JSON media type to answer with, or None when the client should get the page."""
+def json_type(offered: list[str], *, wildcard_is_json: bool = False) -> str | None:
+    """The JSON media type to answer with, or None when the client should get the page.
+
+    With ``wildcard_is_json`` a client gets the page only when its Accept header names HTML;
+    one that accepts anything (``*/*``) gets the best of ``offered``.
+    """
     if request.args.get("format") == "json" or not request.headers.get("Accept"):
         return offered[-1] if request.args.get("format") == "json" else offered[0]
-    best = request.accept_mimetypes.best_match(["text/html", *offered])
+    accept = request.accept_mimetypes
+    best = accept.best_match(["text/html", *offered])
+    if best == "text/html" and wildcard_is_json and not _names_a_page(accept):
+        best = accept.best_match(offered)
     return None if best in (None, "text/html") else best
+
+
+def _names_a_page(accept) -> bool:
+    return any(quality > 0 and value.lower() in PAGE_TYPES for value, quality in accept)

@@ -53,14 +53,15 @@ def _visible(uuid: str, user):
 
 def _signed_json(text: str) -> Response:
     """The signed credential exactly as stored, in the JSON media type the client asked for."""
-    response = Response(text, mimetype=json_type(CREDENTIAL_TYPES) or "application/json")
+    mimetype = json_type(CREDENTIAL_TYPES, wildcard_is_json=True) or "application/json"
+    response = Response(text, mimetype=mimetype)
     response.headers["Vary"] = "Accept"
     return response
 
 
 def _wants_page() -> bool:
-    """Browsers (text/html preferred) get the page; JSON clients and ?format=json the credential."""
-    return json_type(CREDENTIAL_TYPES) is None
+    """Browsers (naming text/html) get the page; JSON clients, */* and ?format=json the JSON."""
+    return json_type(CREDENTIAL_TYPES, wildcard_is_json=True) is None
 
 
 @bp.get("/credentials/<uuid>")

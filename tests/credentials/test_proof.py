@@ -1,4 +1,4 @@
-"""Proofs: W3C and 1EdTech vectors byte for byte, verification, tampering, proof sets."""
+"""Proofs: W3C and 1EdTech vectors byte for byte, verification, tampering, proof sets and chains."""
 
 import copy
 import json
@@ -10,11 +10,13 @@ import pytest
 
 from issuer.credentials import keys
 from issuer.credentials.canonical import Canonicalizer
+from issuer.credentials.chains import chain_order
 from issuer.credentials.errors import CanonicalizationError, ProofError
 from issuer.credentials.loader import DocumentLoader
 from issuer.credentials.proof import (
     ProofVerificationFailed, add_proof, create_proof, hashing, is_xsd_datetime,
-    proof_configuration, proofs_of, serialize_proof, transformation, verify_document_proof)
+    proof_configuration, proofs_of, serialize_proof, transformation, verify_document_proof,
+    verify_proof)
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 EDDSA = VECTORS / "eddsa-rdfc-2022"
@@ -313,3 +315,151 @@ def test_proofs_of_normalises():
     assert proofs_of({}) == []
     assert proofs_of({"proof": {"type": "x"}}) == [{"type": "x"}]
     assert proofs_of({"proof": [{"type": "x"}, {"type": "y"}]}) == [{"type": "x"}, {"type": "y"}]
+
+
+# Proof chains (Data Integrity 1.0 §2.1.2, §4.3, §4.5) -------------------------------------
+
+CHAIN = EDDSA / "proof-set-chain"
+CHAIN_KEYS = {name: keys.private_key_from_multibase(pair["privateKeyMultibase"])
+              for name, pair in read(CHAIN / "multiKeyPairs.json").items()}
+
+
+def _chain_sign(document: dict, config: str, key: str, canon) -> dict:
+    options = read(CHAIN / config)
+    return add_proof(document, CHAIN_KEYS[key], canonicalizer=canon, created=options["created"],
+                     verification_method=options["verificationMethod"],
+                     proof_id=options.get("id"), previous_proof=options.get("previousProof"))
+
+
+def test_w3c_proof_set_and_chain_vectors_reproduced_byte_for_byte(canon):
+    one = _chain_sign(read(CHAIN / "unsigned.json"), "proofSetConfig1.json", "keyPair1", canon)
+    assert one == read(CHAIN / "signedProofSet1.json")
+    two = _chain_sign(one, "proofSetConfig2.json", "keyPair2", canon)
+    assert two == read(CHAIN / "signedProofSet2.json")
+    three = _chain_sign(two, "proofChainConfig1.json", "keyPair3", canon)  # names both
+    assert three == read(CHAIN / "signedProofChain1.json")
+    four = _chain_sign(three, "proofChainConfig2.json", "keyPair4", canon)  # names the third
+    assert four == read(CHAIN / "signedProofChain2.json")
+    assert four["proof"][3] == read(CHAIN / "proofChainConfigSigned2.json")
+
+
+def test_w3c_chain_vector_covers_exactly_the_named_previous_proofs(canon):
+    signed = read(CHAIN / "signedProofChain2.json")
+    for item, pair in zip(proofs_of(signed), CHAIN_KEYS.values()):
+        verify_document_proof(signed, item, pair.public_key(), canonicalizer=canon)
+    # the vector's intermediate documents: what each chained proof was made over
+    for temp, item, key in (("proofChainTempDoc1.json", signed["proof"][2], "keyPair3"),
+                            ("proofChainTempDoc2.json", signed["proof"][3], "keyPair4")):
+        over = read(CHAIN / temp)
+        config = proof_configuration(over, {k: v for k, v in item.items() if k != "proofValue"}, canon)
+        data = hashing(transformation({k: v for k, v in over.items() if k != "proof"}, canon,
+                                      previous=over["proof"]), config)
+        assert data == hashing(canon.canonize(over), config)
+        assert serialize_proof(data, CHAIN_KEYS[key]) == item["proofValue"]
+
+
+def _chain(canon, length: int) -> tuple[dict, list]:
+    """A chain of ``length`` proofs by fresh keys, each naming the one before."""
+    signers = [keys.generate_private_key() for _ in range(length)]
+    doc = CASES["w3c"]["unsigned"]
+    for number, key in enumerate(signers, start=1):
+        doc = add_proof(doc, key, canonicalizer=canon, verification_method=f"did:example:{number}#k",
+                        proof_id=f"urn:example:proof-{number}",
+                        previous_proof=f"urn:example:proof-{number - 1}" if number > 1 else None)
+    return doc, [key.public_key() for key in signers]
+
+
+@pytest.mark.parametrize("length", [2, 3])
+def test_chain_proofs_verify_and_each_binds_its_previous_proof(canon, length):
+    doc, public_keys = _chain(canon, length)
+    assert [p.get("previousProof") for p in doc["proof"]] == [
+        None, *[f"urn:example:proof-{n}" for n in range(1, length)]]
+    for item, key in zip(doc["proof"], public_keys):
+        verify_document_proof(doc, item, key, canonicalizer=canon)
+    last = doc["proof"][-1]  # signed over the document with its previous proof, not without
+    config = proof_configuration(doc, {k: v for k, v in last.items() if k != "proofValue"}, canon)
+    signature = base58.b58decode(last["proofValue"][1:])
+    assert not verify_proof(hashing(transformation(doc, canon), config), signature, public_keys[-1])
+    assert verify_proof(hashing(transformation(doc, canon, previous=[doc["proof"][-2]]), config),
+                        signature, public_keys[-1])
+
+
+def test_chained_proof_fails_when_its_previous_proof_is_changed_or_replaced(canon):
+    doc, (first_key, second_key) = _chain(canon, 2)
+    tampered = copy.deepcopy(doc)
+    tampered["proof"][0]["created"] = "2020-01-01T00:00:00Z"
+    with pytest.raises(ProofVerificationFailed, match="signature does not match"):
+        verify_document_proof(tampered, tampered["proof"][1], second_key, canonicalizer=canon)
+    # a different, itself valid proof under the same id does not stand in for the signed one
+    other = keys.generate_private_key()
+    replaced = add_proof(CASES["w3c"]["unsigned"], other, canonicalizer=canon,
+                         verification_method="did:example:1#k", proof_id="urn:example:proof-1")
+    swapped = {**doc, "proof": [replaced["proof"], doc["proof"][1]]}
+    verify_document_proof(swapped, swapped["proof"][0], other.public_key(), canonicalizer=canon)
+    with pytest.raises(ProofVerificationFailed, match="signature does not match"):
+        verify_document_proof(swapped, swapped["proof"][1], second_key, canonicalizer=canon)
+
+
+@pytest.mark.parametrize("previous,message", [
+    ("urn:example:gone", "previousProof names 'urn:example:gone', but no proof on the document"),
+    (["urn:example:proof-1", "urn:example:gone"], "names 'urn:example:gone', but no proof"),
+    (456321, "previousProof must be a proof id or a non-empty list of proof ids, not 456321"),
+    ([], "previousProof must be a proof id or a non-empty list"),
+    (["urn:example:proof-1", 7], "previousProof must be a proof id or a non-empty list"),
+])
+def test_dangling_or_malformed_previous_proof_fails_before_any_signature_check(canon, previous, message):
+    doc, (_, second_key) = _chain(canon, 2)
+    doc["proof"][1]["previousProof"] = previous
+    with pytest.raises(ProofVerificationFailed, match=re.escape(message)):
+        verify_document_proof(doc, doc["proof"][1], second_key, canonicalizer=canon)
+
+
+def test_removing_the_previous_proof_leaves_a_dangling_chain(canon):
+    doc, (_, second_key) = _chain(canon, 2)
+    alone = {**doc, "proof": doc["proof"][1]}
+    with pytest.raises(ProofVerificationFailed, match="no proof on the document has that id"):
+        verify_document_proof(alone, alone["proof"], second_key, canonicalizer=canon)
+
+
+def test_previous_proof_naming_an_id_two_proofs_share_is_ambiguous(canon):
+    doc, (_, second_key) = _chain(canon, 2)
+    doubled = {**doc, "proof": [doc["proof"][0], doc["proof"][0], doc["proof"][1]]}
+    with pytest.raises(ProofVerificationFailed, match="and 2 proofs have that id"):
+        verify_document_proof(doubled, doubled["proof"][2], second_key, canonicalizer=canon)
+
+
+def test_add_proof_refuses_a_chain_it_cannot_build(canon):
+    doc, _ = _chain(canon, 1)
+    key = keys.generate_private_key()
+    with pytest.raises(ProofError, match="no proof on the document has that id"):
+        add_proof(doc, key, canonicalizer=canon, verification_method="did:example:2#k",
+                  previous_proof="urn:example:nothing")
+    with pytest.raises(ProofError, match="already has a proof with id 'urn:example:proof-1'"):
+        add_proof(doc, key, canonicalizer=canon, verification_method="did:example:2#k",
+                  proof_id="urn:example:proof-1")
+    with pytest.raises(ProofError, match="previousProof names 'urn:example:proof-1', but no proof"):
+        add_proof(CASES["w3c"]["unsigned"], key, canonicalizer=canon,
+                  verification_method="did:example:2#k", previous_proof="urn:example:proof-1")
+
+
+def test_chain_order_puts_previous_proofs_first_and_finds_loops():
+    a = {"id": "urn:a"}
+    b = {"id": "urn:b", "previousProof": "urn:a"}
+    c = {"id": "urn:c", "previousProof": ["urn:a", "urn:b"]}
+    steps = chain_order([c, b, a, {"type": "x"}])
+    assert [(s.position, s.previous, s.problem) for s in steps] == [
+        (2, (), None), (3, (), None), (1, (2,), None), (0, (1, 2), None)]
+    loop = [{"id": "urn:x", "previousProof": "urn:y"}, {"id": "urn:y", "previousProof": "urn:x"},
+            {"id": "urn:z", "previousProof": "urn:z"}, {"previousProof": "urn:x"}, a]
+    problems = {s.position: s.problem for s in chain_order(loop)}
+    assert problems[4] is None
+    assert "loop of proofs (urn:x → urn:y → urn:x)" in problems[0]
+    assert "loop of proofs (urn:x → urn:y → urn:x)" in problems[1]
+    assert "loop of proofs (urn:z → urn:z)" in problems[2]
+    assert "loop of proofs (urn:x → urn:y → urn:x)" in problems[3]  # leads into it
+    ring = [{"id": f"urn:{n}", "previousProof": f"urn:{(n + 1) % 9}"} for n in range(9)]
+    assert {s.problem for s in chain_order(ring)} == {
+        "previousProof leads into a loop of proofs (urn:0 → urn:1 → urn:2 → … 6 more → urn:0), "
+        "so it can never be verified"}
+    dangling = chain_order([{"previousProof": "urn:q"}, "not a proof"])
+    assert "no proof on the document has that id" in dangling[0].problem and dangling[1].problem is None

@@ -215,3 +215,138 @@ def test_verify_never_raises(canon, garbage):
     result = make_verifier(canon).verify(garbage)
     assert not result.verified
     assert any(c.outcome == "failed" for c in result.checks)
+
+
+class Keyring:
+    """One issuer DID with several keys, each authorised for assertionMethod (like did:web)."""
+
+    DID = "did:web:issuer.example"
+
+    def __init__(self, canon, count: int):
+        self.canon = canon
+        self.keys = {f"{self.DID}#key-{n}": keys.generate_private_key() for n in range(1, count + 1)}
+
+    def resolve(self, vm_id: str) -> KeyInfo:
+        if vm_id not in self.keys:
+            raise KeyUnavailable(f"{vm_id} is not in this DID document")
+        return KeyInfo(vm_id, self.keys[vm_id].public_key(), self.DID, frozenset({"assertionMethod"}))
+
+    def badge(self) -> dict:
+        achievement = documents.achievement("https://issuer.example/a/1", "Mentor", "Mentors newcomers.",
+                                            documents.criteria("Mentor three newcomers."))
+        return documents.open_badge_credential(
+            "urn:uuid:5d0f3a52-7c1e-4d8e-9b0e-6a3f2e1d4c10", documents.profile(self.DID, name="CoP"),
+            "did:example:ada", achievement, valid_from=datetime(2026, 1, 1, tzinfo=timezone.utc))
+
+    def sign(self, document: dict, n: int, proof_id: str | None = None, previous=None) -> dict:
+        vm = f"{self.DID}#key-{n}"
+        return proof.add_proof(document, self.keys[vm], verification_method=vm, canonicalizer=self.canon,
+                               created=f"2026-01-0{n}T00:00:00Z", proof_id=proof_id, previous_proof=previous)
+
+    def verify(self, document: dict):
+        return make_verifier(self.canon, resolve_key=self.resolve).verify(document)
+
+
+def proof_messages(result) -> list[tuple[str, str]]:
+    return [(c.outcome, c.message) for c in result.checks if c.name == "proof"]
+
+
+@pytest.mark.parametrize("length", [2, 3])
+def test_proof_chain_verifies_in_order(canon, length):
+    ring = Keyring(canon, length)
+    doc = ring.badge()
+    for n in range(1, length + 1):
+        doc = ring.sign(doc, n, f"urn:example:p{n}", f"urn:example:p{n - 1}" if n > 1 else None)
+    result = ring.verify(doc)
+    assert result.verified, result.as_dict()
+    assert [outcome for outcome, _ in proof_messages(result)] == ["ok"] * length
+    # listed out of order, the chain still verifies: each proof after the ones it names
+    shuffled = {**doc, "proof": list(reversed(doc["proof"]))}
+    assert ring.verify(shuffled).verified
+
+
+def test_proof_set_plus_chain(canon):
+    ring = Keyring(canon, 3)
+    doc = ring.sign(ring.sign(ring.badge(), 1, "urn:example:a"), 2, "urn:example:b")
+    doc = ring.sign(doc, 3, previous=["urn:example:a", "urn:example:b"])
+    result = ring.verify(doc)
+    assert result.verified and len(proof_messages(result)) == 3, result.as_dict()
+    # the set member the chain names cannot be dropped; an unnamed one could be
+    without_b = {**doc, "proof": [doc["proof"][0], doc["proof"][2]]}
+    failed = ring.verify(without_b)
+    assert not failed.verified
+    assert ("failed", "previousProof names 'urn:example:b', but no proof on the document has that "
+            "id") in proof_messages(failed)
+
+
+def test_dangling_previous_proof_fails(canon):
+    ring = Keyring(canon, 2)
+    doc = ring.sign(ring.sign(ring.badge(), 1, "urn:example:a"), 2, previous="urn:example:a")
+    doc["proof"] = [doc["proof"][1]]
+    result = ring.verify(doc)
+    assert not result.verified
+    assert proof_messages(result) == [("failed", "previousProof names 'urn:example:a', but no proof "
+                                                 "on the document has that id")]
+
+
+def test_tampered_previous_proof_fails_it_and_every_proof_built_on_it(canon):
+    ring = Keyring(canon, 3)
+    doc = ring.sign(ring.badge(), 1, "urn:example:a")
+    doc = ring.sign(doc, 2, "urn:example:b", "urn:example:a")
+    doc = ring.sign(doc, 3, previous="urn:example:b")
+    doc["proof"][0]["created"] = "2026-02-01T00:00:00Z"
+    result = ring.verify(doc)
+    assert not result.verified
+    outcomes_, messages = zip(*proof_messages(result))
+    assert outcomes_ == ("failed", "failed", "failed")
+    assert "signature does not match" in messages[0]
+    assert messages[1] == ("the proof by did:web:issuer.example#key-2 builds on urn:example:a, and "
+                           "that proof did not verify")
+    assert messages[2].endswith("builds on urn:example:b, and that proof did not verify")
+
+
+def test_replaced_previous_proof_breaks_the_chain_even_if_itself_valid(canon):
+    ring = Keyring(canon, 2)
+    doc = ring.sign(ring.sign(ring.badge(), 1, "urn:example:a"), 2, previous="urn:example:a")
+    other_day = proof.add_proof(ring.badge(), ring.keys[f"{ring.DID}#key-1"], canonicalizer=canon,
+                                verification_method=f"{ring.DID}#key-1", created="2026-03-01T00:00:00Z",
+                                proof_id="urn:example:a")["proof"]
+    swapped = {**doc, "proof": [other_day, doc["proof"][1]]}
+    result = ring.verify(swapped)
+    first, second = proof_messages(result)
+    assert first[0] == "ok" and second[0] == "failed" and "signature does not match" in second[1]
+
+
+def test_cycle_of_previous_proofs_fails_without_looping(canon):
+    ring = Keyring(canon, 2)
+    base = ring.badge()
+    a = ring.sign(base, 1, "urn:example:a")["proof"]
+    b = ring.sign({**base, "proof": a}, 2, "urn:example:b", "urn:example:a")["proof"][1]
+    looped = {**base, "proof": [{**a, "previousProof": "urn:example:b"}, b]}
+    result = ring.verify(looped)
+    assert not result.verified
+    assert [outcome for outcome, _ in proof_messages(result)] == ["failed", "failed"]
+    assert [message for _, message in proof_messages(result)] == [
+        "previousProof leads into a loop of proofs (urn:example:a → urn:example:b → urn:example:a), "
+        "so it can never be verified",
+        "previousProof leads into a loop of proofs (urn:example:a → urn:example:b → urn:example:a), "
+        "so it can never be verified"]
+    assert outcomes(result)["schema"] == "ok"
+
+
+def test_previous_proof_that_could_not_be_checked_leaves_the_chain_unchecked(canon):
+    ring = Keyring(canon, 2)
+    doc = ring.sign(ring.sign(ring.badge(), 1, "urn:example:a"), 2, previous="urn:example:a")
+    del ring.keys[f"{ring.DID}#key-1"]  # its DID document no longer lists the first key
+    result = ring.verify(doc)
+    assert [outcome for outcome, _ in proof_messages(result)] == ["could not check"] * 2
+    assert proof_messages(result)[1][1].endswith("and that proof could not be checked")
+
+
+def test_w3c_proof_chain_vector_every_proof_verifies(canon):
+    # Four proofs by four did:keys (a set of two, then a chain of two); the issuer is an https
+    # URL none of them belongs to, as in the single-proof vector above.
+    signed = json.loads((VECTORS / "eddsa-rdfc-2022" / "proof-set-chain" / "signedProofChain2.json").read_text())
+    result = make_verifier(canon).verify(signed)
+    assert [outcome for outcome, _ in proof_messages(result)] == ["ok"] * 4
+    assert outcomes(result)["issuer"] == "failed"

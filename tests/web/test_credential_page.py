@@ -77,6 +77,25 @@ def test_json_clients_get_the_signed_text_byte_for_byte(client, app, accept, mim
     assert response.data == made["text"].encode() and "Accept" in response.headers["Vary"]
 
 
+@pytest.mark.parametrize("accept", ["*/*", "*/*;q=0.8", "application/*", None,
+                                    "image/png, */*;q=0.5", "application/json;q=0.1, */*;q=0.8"])
+def test_programs_that_accept_anything_get_the_signed_json_not_the_page(client, app, accept):
+    # The Learner Credential Wallet adds a badge by URL with fetch(), which sends Accept: */*.
+    made = award(app)
+    headers = {"Accept": accept} if accept else {}
+    response = client.get(f"/credentials/{made['id']}", headers=headers)
+    assert response.status_code == 200 and response.mimetype == "application/vc+ld+json"
+    assert response.data == made["text"].encode() and "Accept" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize("accept", [HTML["Accept"], "text/html", "text/html,*/*;q=0.8",
+                                    "application/xhtml+xml,*/*", "text/*"])
+def test_browsers_naming_html_still_get_the_page(client, app, accept):
+    made = award(app)
+    response = client.get(f"/credentials/{made['id']}", headers={"Accept": accept})
+    assert response.status_code == 200 and response.mimetype == "text/html"
+
+
 def test_format_json_overrides_a_browser_accept_header(client, app):
     made = award(app)
     response = client.get(f"/credentials/{made['id']}?format=json", headers=HTML)
