@@ -15,6 +15,13 @@ This is the only module that imports pyld. Three things differ from calling pyld
   :class:`Canonicalizer` memoises context processing for contexts that come from the pinned
   files (the only ones it can trust to be identical next time), keyed by object identity with
   a reference held so an identity is never reused.
+* **Base direction.** A string with ``@direction`` becomes an i18n-datatype literal
+  (``"…"^^<https://www.w3.org/ns/i18n#en_ltr>``, ``#_rtl`` without a language), as JSON-LD 1.1
+  toRdf does with ``rdfDirection: "i18n-datatype"`` and as the JavaScript eddsa-rdfc-2022
+  cryptosuite canonicalizes; pyld's default drops the direction, which would leave it unsigned.
+  pyld lower-cases every ``@language`` during expansion, so the datatype IRI is the same as the
+  JavaScript one, which lower-cases it again. A document without ``@direction`` gives the
+  same dataset as before.
 * **Bounded work.** Untrusted documents first pass the structural limits of :mod:`.limits`.
   One CPU-time deadline covers expansion, the node map, RDF conversion and blank-node
   labelling, checked inside pyld's recursive steps; :meth:`Canonicalizer.budget` makes every
@@ -49,6 +56,11 @@ _ESCAPES = {chr(c): _ECHAR.get(chr(c), "\\u%04X" % c) for c in [*range(0x20), 0x
 _ESCAPES.update(_ECHAR)
 _NEEDS_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f]')
 
+
+# How a string's base direction (@direction) becomes RDF: JSON-LD 1.1 toRdf's rdfDirection.
+RDF_DIRECTION = "i18n-datatype"
+# A BCP 47 language tag as JSON-LD processors check it (pyld and jsonld.js use this pattern).
+_LANGUAGE_TAG = re.compile(r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*")
 
 RDFC = "rdfc-1.0"
 LEGACY = "urdna2015-legacy"
@@ -309,7 +321,12 @@ def _is_absolute(iri: str) -> bool:
 
 
 def _check_expanded(element: Any) -> None:
-    """Refuse what toRdf would silently drop: relative ``@id`` and ``@type`` values."""
+    """Refuse what toRdf would silently drop or serialise ambiguously.
+
+    Relative ``@id`` and ``@type`` values and blank-node properties make no statement; a
+    language tag that is not BCP 47 (``"en us"``) would be written into the N-Quads verbatim.
+    The JavaScript reference refuses all of them in safe mode.
+    """
     if isinstance(element, list):
         for item in element:
             _check_expanded(item)
@@ -320,6 +337,9 @@ def _check_expanded(element: Any) -> None:
         datatype = element.get("@type")
         if isinstance(datatype, str) and datatype != "@json" and not _is_absolute(datatype):
             raise CanonicalizationError(f"value type {datatype!r} is not defined by any @context")
+        language = element.get("@language")
+        if isinstance(language, str) and not _LANGUAGE_TAG.fullmatch(language):
+            raise CanonicalizationError(f"language {language!r} is not a BCP 47 language tag")
         return
     node_id = element.get("@id")
     if isinstance(node_id, str) and not _is_absolute(node_id):
@@ -330,8 +350,12 @@ def _check_expanded(element: Any) -> None:
             raise CanonicalizationError(
                 f"type {type_!r} is not defined by any @context (it would be dropped and left unsigned)")
     for key, value in element.items():
+        if key.startswith("_:"):
+            raise CanonicalizationError(
+                f"property {key!r} is a blank node identifier: RDF has no statement with it "
+                "(it would be dropped and left unsigned)")
         if not key.startswith("@") or key in ("@list", "@set", "@graph", "@included", "@reverse"):
-            _check_expanded(value)
+            _check_expanded(value)  # @reverse's keys are properties: checked in the call
 
 
 class Canonicalizer:
@@ -430,7 +454,8 @@ class Canonicalizer:
             raise _explain(error) from None
         finally:
             _NODE_INDEX.reset(token)
-        options = {"produceGeneralizedRdf": False, "rdfDirection": None, "processingMode": "json-ld-1.1"}
+        options = {"produceGeneralizedRdf": False, "rdfDirection": RDF_DIRECTION,
+                   "processingMode": "json-ld-1.1"}
         dataset = {}
         try:
             for graph_name, graph in sorted(node_map.items()):
@@ -493,6 +518,9 @@ _STOCK_CACHES: dict[int, tuple[DocumentLoader, LRUCache]] = {}
 def stock_canonize(document: dict, loader: DocumentLoader) -> str:
     """Canonical N-Quads from unmodified pyld (with the escaping fix): the reference for tests.
 
+    It runs with the same ``rdfDirection`` as :class:`Canonicalizer` (stock pyld implements
+    i18n-datatype; only its default is to drop the direction). It has no safe mode.
+
     pyld's resolved-context cache is kept per loader across calls, which is pyld at its best.
     """
     entry = _STOCK_CACHES.get(id(loader))
@@ -500,6 +528,7 @@ def stock_canonize(document: dict, loader: DocumentLoader) -> str:
         entry = _STOCK_CACHES[id(loader)] = (loader, LRUCache(maxsize=100))
     return jsonld.normalize(document, {
         "algorithm": "URDNA2015",
+        "rdfDirection": RDF_DIRECTION,
         "format": "application/n-quads",
         "documentLoader": loader,
         "contextResolver": ContextResolver(entry[1], loader),

@@ -1,7 +1,10 @@
 """Property test: the memoised canonicalizer equals stock pyld (with correct escaping).
 
 pyld is patched in issuer/credentials/canonical.py, so this runs on randomized Open Badges
-credentials — awkward strings, many alignments and evidence entries, shared blank-node shapes.
+credentials — awkward strings, many alignments and evidence entries, shared blank-node shapes,
+strings with a language and/or a base direction. Stock pyld runs with the same rdfDirection
+("i18n-datatype", see stock_canonize): its default would drop every @direction, so without it the
+two could only be compared on documents that have none.
 """
 
 import pytest
@@ -14,6 +17,16 @@ from issuer.credentials.loader import DocumentLoader
 AWKWARD = st.sampled_from(['"', "\\", "\n", "\r", "\t", "\b", "\f", "\x00", "\x01", "\x1f", "\x7f",
                            "é", "日本", "\U0001f3c5", "\u2028", " ", "<", ">", "@", "_:b0"])
 TEXT = st.lists(st.one_of(AWKWARD, st.text(max_size=6)), max_size=8).map("".join)
+LANGUAGE = st.sampled_from(["en", "EN-GB", "ar", "nl-BE", "x-private"])
+DIRECTION = st.sampled_from(["ltr", "rtl"])
+# A plain string, or a value object with a language, a direction or both.
+LANG_TEXT = st.one_of(
+    TEXT,
+    st.builds(lambda text, language: {"@value": text, "@language": language}, TEXT, LANGUAGE),
+    st.builds(lambda text, direction: {"@value": text, "@direction": direction}, TEXT, DIRECTION),
+    st.builds(lambda text, language, direction: {"@value": text, "@language": language,
+                                                 "@direction": direction},
+              TEXT, LANGUAGE, DIRECTION))
 SLUG = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=10)
 URL = SLUG.map(lambda s: f"https://example.org/{s}")
 
@@ -34,10 +47,13 @@ def _evidence():
 @st.composite
 def credentials(draw):
     achievement = {
-        "id": draw(URL), "type": ["Achievement"], "name": draw(TEXT), "description": draw(TEXT),
-        "criteria": {"narrative": draw(TEXT)},
+        "id": draw(URL), "type": ["Achievement"], "name": draw(LANG_TEXT),
+        "description": draw(LANG_TEXT), "criteria": {"narrative": draw(LANG_TEXT)},
         "alignment": draw(st.lists(_alignment(), max_size=12)),
-        "tag": draw(st.lists(st.one_of(TEXT, st.sampled_from(["a", "b", "é"])), max_size=12)),
+        # values equal but for language or direction: the node map's duplicate check
+        "tag": draw(st.lists(st.one_of(LANG_TEXT, st.sampled_from(
+            ["a", "b", "é", {"@value": "a", "@direction": "ltr"},
+             {"@value": "a", "@language": "en", "@direction": "rtl"}])), max_size=12)),
         "achievementType": draw(st.sampled_from(["Badge", "Competency", "ext:Contribution"])),
     }
     if draw(st.booleans()):
@@ -45,7 +61,7 @@ def credentials(draw):
     return {
         "@context": ["https://www.w3.org/ns/credentials/v2",
                      "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
-        "id": draw(URL), "type": ["VerifiableCredential", "OpenBadgeCredential"], "name": draw(TEXT),
+        "id": draw(URL), "type": ["VerifiableCredential", "OpenBadgeCredential"], "name": draw(LANG_TEXT),
         "issuer": {"id": draw(URL), "type": ["Profile"], "name": draw(TEXT)},
         "validFrom": "2024-05-01T00:00:00Z",
         "credentialSubject": {"id": "did:example:" + draw(SLUG), "type": ["AchievementSubject"],
