@@ -59,6 +59,7 @@ _NEEDS_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f]')
 
 # How a string's base direction (@direction) becomes RDF: JSON-LD 1.1 toRdf's rdfDirection.
 RDF_DIRECTION = "i18n-datatype"
+_I18N = "https://www.w3.org/ns/i18n#"
 # A BCP 47 language tag as JSON-LD processors check it (pyld and jsonld.js use this pattern).
 _LANGUAGE_TAG = re.compile(r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*")
 
@@ -475,6 +476,12 @@ class Canonicalizer:
         size = sum(len(triples) for triples in dataset.values())
         if size > self.max_quads:
             raise WorkLimitExceeded(f"document has {size} statements; the limit is {self.max_quads}")
+        if escaping == LEGACY and _has_direction(dataset):
+            # The legacy suite's reference (jsonld.canonize without rdfDirection, safe mode)
+            # refuses a base direction; signing it any other way would verify nowhere else.
+            raise CanonicalizationError(
+                "a string has a base direction (@direction), which the Ed25519Signature2020 "
+                "suite cannot sign; use eddsa-rdfc-2022")
         token = _ESCAPING.set(escaping)
         try:
             return _BoundedURDNA2015(self.work_factor, *(deadline or (None, None))).main(
@@ -483,6 +490,12 @@ class Canonicalizer:
             raise _too_deep() from None
         finally:
             _ESCAPING.reset(token)
+
+
+def _has_direction(dataset: dict) -> bool:
+    """True when some literal of ``dataset`` carries a base direction (an i18n datatype)."""
+    return any(triple["object"].get("datatype", "").startswith(_I18N)
+               for triples in dataset.values() for triple in triples)
 
 
 def _too_deep() -> WorkLimitExceeded:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from issuer.credentials.canonical import Canonicalizer
+from issuer.credentials.canonical import LEGACY, Canonicalizer
 from issuer.credentials.errors import CanonicalizationError
 from issuer.credentials.loader import DocumentLoader
 from issuer.credentials.proof import ProofVerificationFailed, create_proof, verify_document_proof
@@ -82,3 +82,15 @@ def test_a_language_tag_that_is_not_bcp47_is_refused(canon):
     document = {**_credential(), "name": {"@value": "x", "@language": "en us"}}
     with pytest.raises(CanonicalizationError, match="'en us' is not a BCP 47 language tag"):
         canon.canonize(document)
+
+
+def test_the_legacy_suite_refuses_a_direction_as_its_reference_does(canon):
+    # jsonld.canonize (no rdfDirection, safe mode) refuses @direction: a legacy proof over it
+    # would verify nowhere else, and one made by dropping the direction would leave it unsigned.
+    document = load("vc2-direction", ".json")
+    document["@context"].append("https://w3id.org/security/suites/ed25519-2020/v1")
+    with pytest.raises(CanonicalizationError, match="Ed25519Signature2020 suite cannot sign"):
+        create_proof(document, KEY, canonicalizer=canon, suite="Ed25519Signature2020",
+                     verification_method=document["issuer"] + "#key",
+                     created="2026-12-01T00:00:00Z")
+    assert canon.canonize(load("vc2-language", ".json"), escaping=LEGACY)  # no direction: fine
