@@ -127,22 +127,36 @@ def _value_key(value: Any) -> tuple | None:
     return ("id", node_id) if isinstance(node_id, str) else None
 
 
+def _direction(value: Any) -> str | None:
+    return value.get("@direction") if isinstance(value, dict) else None
+
+
 class _ValueIndex:
-    """The keys of the values already in one subject's property list."""
+    """The keys of the values already in one subject's property list, with their direction."""
 
     __slots__ = ("subject", "values", "seen", "keys")
 
     def __init__(self, subject: dict, values: list):
-        self.subject, self.values, self.seen, self.keys = subject, values, 0, set()
+        self.subject, self.values, self.seen, self.keys = subject, values, 0, {}
 
     def contains(self, key: tuple) -> bool:
         values = self.values
         while self.seen < len(values):  # catch up with values added by other paths
             found = _value_key(values[self.seen])
             if found is not None:
-                self.keys.add(found)
+                self.keys.setdefault(found, _direction(values[self.seen]))
             self.seen += 1
         return key in self.keys
+
+
+def _refuse_lost_direction(property: str, kept: Any, dropped: Any) -> None:
+    """JSON-LD's duplicate check ignores @direction: of two values equal but for their direction
+    only the first is kept, so the other's direction would be unsigned (jsonld.js does the same)."""
+    if _direction(kept) != _direction(dropped):
+        raise CanonicalizationError(
+            f"two values of {property!r} differ only in their direction ({_direction(kept)!r} and "
+            f"{_direction(dropped)!r}): JSON-LD keeps one of them, so the other direction would "
+            "be left unsigned")
 
 
 def _indexed_add_value(subject, property, value, options=None):
@@ -161,8 +175,10 @@ def _indexed_add_value(subject, property, value, options=None):
         entry = index[(id(subject), property)] = _ValueIndex(subject, values)
     if not entry.contains(key):
         values.append(value)
-        entry.keys.add(key)
+        entry.keys[key] = _direction(value)
         entry.seen += 1
+    else:
+        _refuse_lost_direction(property, {"@direction": entry.keys[key]}, value)
     return None
 
 

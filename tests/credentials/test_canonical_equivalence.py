@@ -8,10 +8,12 @@ two could only be compared on documents that have none.
 """
 
 import pytest
+from pyld import jsonld
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from issuer.credentials.canonical import Canonicalizer, stock_canonize
+from issuer.credentials.errors import CanonicalizationError
 from issuer.credentials.loader import DocumentLoader
 
 AWKWARD = st.sampled_from(['"', "\\", "\n", "\r", "\t", "\b", "\f", "\x00", "\x01", "\x1f", "\x7f",
@@ -80,8 +82,43 @@ def canon():
     return Canonicalizer(DocumentLoader())
 
 
+def _differ_only_in_direction(document: dict, loader) -> bool:
+    """True when one node has two values of a property equal but for their direction.
+
+    Read from stock pyld's expansion (no node map, so nothing is deduplicated yet); nodes with
+    the same @id are one node, as in the node map.
+    """
+    directions: dict = {}
+
+    def walk(element, node_key=None, property=None):
+        if isinstance(element, list):
+            for item in element:
+                walk(item, node_key, property)
+        elif isinstance(element, dict) and "@value" in element:
+            key = (node_key, property, element["@value"], element.get("@language"),
+                   element.get("@type"), element.get("@index"))
+            directions.setdefault(key, set()).add(element.get("@direction"))
+        elif isinstance(element, dict):
+            own = element.get("@id", id(element))
+            for name, value in element.items():
+                if not name.startswith("@") or name in ("@graph", "@list", "@set"):
+                    walk(value, own, name)
+
+    walk(jsonld.expand(document, {"documentLoader": loader}))
+    return any(len(found) > 1 for found in directions.values())
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(document=credentials())
 def test_memoised_canonical_output_equals_stock_pyld(canon, document):
-    assert canon.canonize(document) == stock_canonize(document, canon.loader)
+    try:
+        ours = canon.canonize(document)
+    except CanonicalizationError as error:
+        # JSON-LD's duplicate check ignores @direction, so stock pyld (like jsonld.js) keeps one
+        # of two tags equal but for their direction and drops the other's direction unsigned;
+        # we refuse such a document instead. Nothing else may make the two differ.
+        assert "differ only in their direction" in str(error)
+        assert _differ_only_in_direction(document, canon.loader)
+        return
+    assert ours == stock_canonize(document, canon.loader)

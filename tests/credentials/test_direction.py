@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from issuer.credentials.canonical import LEGACY, Canonicalizer
+from issuer.credentials.canonical import LEGACY, Canonicalizer, stock_canonize
 from issuer.credentials.errors import CanonicalizationError
 from issuer.credentials.loader import DocumentLoader
 from issuer.credentials.proof import ProofVerificationFailed, create_proof, verify_document_proof
@@ -94,3 +94,16 @@ def test_the_legacy_suite_refuses_a_direction_as_its_reference_does(canon):
                      verification_method=document["issuer"] + "#key",
                      created="2026-12-01T00:00:00Z")
     assert canon.canonize(load("vc2-language", ".json"), escaping=LEGACY)  # no direction: fine
+
+
+def test_values_equal_but_for_their_direction_are_refused(canon):
+    # JSON-LD's duplicate check compares @value, @type, @language and @index, not @direction:
+    # stock pyld (and jsonld.js) keep the first of these two and drop the other's direction.
+    description = [{"@value": "a", "@language": "en"},
+                   {"@value": "a", "@language": "en", "@direction": "rtl"}]
+    document = {**_credential(), "description": description}
+    assert "i18n#en_rtl" not in stock_canonize(document, canon.loader)
+    with pytest.raises(CanonicalizationError, match="differ only in their direction"):
+        canon.canonize(document)
+    document["description"] = [description[1], dict(description[1])]  # true duplicates: fine
+    assert '"a"^^<https://www.w3.org/ns/i18n#en_rtl>' in canon.canonize(document)
