@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pyld import jsonld
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from issuer.credentials.canonical import LEGACY, Canonicalizer, stock_canonize
@@ -107,3 +108,17 @@ def test_values_equal_but_for_their_direction_are_refused(canon):
         canon.canonize(document)
     document["description"] = [description[1], dict(description[1])]  # true duplicates: fine
     assert '"a"^^<https://www.w3.org/ns/i18n#en_rtl>' in canon.canonize(document)
+
+
+OLDER = sorted([*(VECTORS.parent / "examples").glob("*/*.json"),
+                *(VECTORS.parent / "eddsa-rdfc-2022").glob("1edtech-*/*-credential.json")])
+
+
+@pytest.mark.parametrize("path", OLDER, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_credentials_without_a_direction_canonicalize_as_before(canon, path):
+    # what was signed before (pyld's default rdfDirection None) is what is verified now
+    document = {k: v for k, v in json.loads(path.read_text()).items() if k != "proof"}
+    assert "@direction" not in path.read_text()
+    before = jsonld.normalize(document, {"algorithm": "URDNA2015", "format": "application/n-quads",
+                                         "documentLoader": canon.loader, "rdfDirection": None})
+    assert canon.canonize(document) == before
