@@ -1,6 +1,6 @@
 """RDFC-1.0 canonical N-Quads through pyld: safe mode, a work bound, correct escaping, and speed.
 
-This is the only module that imports pyld. Three things differ from calling pyld directly:
+This is the only module that imports pyld. What differs from calling pyld directly:
 
 * **Escaping.** pyld 3.3.0 escapes only ``\\ \\t \\n \\r "`` in literals. RDFC-1.0 serialises
   with the RDF 1.2 canonical N-Quads form, where U+0008 is ``\\b``, U+000C is ``\\f`` and the other
