@@ -1,6 +1,6 @@
 """RDFC-1.0 canonical N-Quads through pyld: safe mode, a work bound, correct escaping, and speed.
 
-This is the only module that imports pyld. Three things differ from calling pyld directly:
+This is the only module that imports pyld. What differs from calling pyld directly:
 
 * **Escaping.** pyld 3.3.0 escapes only ``\\ \\t \\n \\r "`` in literals. RDFC-1.0 serialises
   with the RDF 1.2 canonical N-Quads form, where U+0008 is ``\\b``, U+000C is ``\\f`` and the other
@@ -15,6 +15,13 @@ This is the only module that imports pyld. Three things differ from calling pyld
   :class:`Canonicalizer` memoises context processing for contexts that come from the pinned
   files (the only ones it can trust to be identical next time), keyed by object identity with
   a reference held so an identity is never reused.
+* **Base direction.** A string with ``@direction`` becomes an i18n-datatype literal
+  (``"…"^^<https://www.w3.org/ns/i18n#en_ltr>``, ``#_rtl`` without a language), as JSON-LD 1.1
+  toRdf does with ``rdfDirection: "i18n-datatype"`` and as the JavaScript eddsa-rdfc-2022
+  cryptosuite canonicalizes; pyld's default drops the direction, which would leave it unsigned.
+  pyld lower-cases every ``@language`` during expansion, so the datatype IRI is the same as the
+  JavaScript one, which lower-cases it again. A document without ``@direction`` gives the
+  same dataset as before.
 * **Bounded work.** Untrusted documents first pass the structural limits of :mod:`.limits`.
   One CPU-time deadline covers expansion, the node map, RDF conversion and blank-node
   labelling, checked inside pyld's recursive steps; :meth:`Canonicalizer.budget` makes every
@@ -49,6 +56,12 @@ _ESCAPES = {chr(c): _ECHAR.get(chr(c), "\\u%04X" % c) for c in [*range(0x20), 0x
 _ESCAPES.update(_ECHAR)
 _NEEDS_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f]')
 
+
+# How a string's base direction (@direction) becomes RDF: JSON-LD 1.1 toRdf's rdfDirection.
+RDF_DIRECTION = "i18n-datatype"
+_I18N = "https://www.w3.org/ns/i18n#"
+# A BCP 47 language tag as JSON-LD processors check it (pyld and jsonld.js use this pattern).
+_LANGUAGE_TAG = re.compile(r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*")
 
 RDFC = "rdfc-1.0"
 LEGACY = "urdna2015-legacy"
@@ -114,22 +127,36 @@ def _value_key(value: Any) -> tuple | None:
     return ("id", node_id) if isinstance(node_id, str) else None
 
 
+def _direction(value: Any) -> str | None:
+    return value.get("@direction") if isinstance(value, dict) else None
+
+
 class _ValueIndex:
-    """The keys of the values already in one subject's property list."""
+    """The keys of the values already in one subject's property list, with their direction."""
 
     __slots__ = ("subject", "values", "seen", "keys")
 
     def __init__(self, subject: dict, values: list):
-        self.subject, self.values, self.seen, self.keys = subject, values, 0, set()
+        self.subject, self.values, self.seen, self.keys = subject, values, 0, {}
 
     def contains(self, key: tuple) -> bool:
         values = self.values
         while self.seen < len(values):  # catch up with values added by other paths
             found = _value_key(values[self.seen])
             if found is not None:
-                self.keys.add(found)
+                self.keys.setdefault(found, _direction(values[self.seen]))
             self.seen += 1
         return key in self.keys
+
+
+def _refuse_lost_direction(property: str, kept: Any, dropped: Any) -> None:
+    """JSON-LD's duplicate check ignores @direction: of two values equal but for their direction
+    only the first is kept, so the other's direction would be unsigned (jsonld.js does the same)."""
+    if _direction(kept) != _direction(dropped):
+        raise CanonicalizationError(
+            f"two values of {property!r} differ only in their direction ({_direction(kept)!r} and "
+            f"{_direction(dropped)!r}): JSON-LD keeps one of them, so the other direction would "
+            "be left unsigned")
 
 
 def _indexed_add_value(subject, property, value, options=None):
@@ -148,8 +175,10 @@ def _indexed_add_value(subject, property, value, options=None):
         entry = index[(id(subject), property)] = _ValueIndex(subject, values)
     if not entry.contains(key):
         values.append(value)
-        entry.keys.add(key)
+        entry.keys[key] = _direction(value)
         entry.seen += 1
+    else:
+        _refuse_lost_direction(property, {"@direction": entry.keys[key]}, value)
     return None
 
 
@@ -309,7 +338,12 @@ def _is_absolute(iri: str) -> bool:
 
 
 def _check_expanded(element: Any) -> None:
-    """Refuse what toRdf would silently drop: relative ``@id`` and ``@type`` values."""
+    """Refuse what toRdf would silently drop or serialise ambiguously.
+
+    Relative ``@id`` and ``@type`` values and blank-node properties make no statement; a
+    language tag that is not BCP 47 (``"en us"``) would be written into the N-Quads verbatim.
+    The JavaScript reference refuses all of them in safe mode.
+    """
     if isinstance(element, list):
         for item in element:
             _check_expanded(item)
@@ -320,6 +354,9 @@ def _check_expanded(element: Any) -> None:
         datatype = element.get("@type")
         if isinstance(datatype, str) and datatype != "@json" and not _is_absolute(datatype):
             raise CanonicalizationError(f"value type {datatype!r} is not defined by any @context")
+        language = element.get("@language")
+        if isinstance(language, str) and not _LANGUAGE_TAG.fullmatch(language):
+            raise CanonicalizationError(f"language {language!r} is not a BCP 47 language tag")
         return
     node_id = element.get("@id")
     if isinstance(node_id, str) and not _is_absolute(node_id):
@@ -330,8 +367,12 @@ def _check_expanded(element: Any) -> None:
             raise CanonicalizationError(
                 f"type {type_!r} is not defined by any @context (it would be dropped and left unsigned)")
     for key, value in element.items():
+        if key.startswith("_:"):
+            raise CanonicalizationError(
+                f"property {key!r} is a blank node identifier: RDF has no statement with it "
+                "(it would be dropped and left unsigned)")
         if not key.startswith("@") or key in ("@list", "@set", "@graph", "@included", "@reverse"):
-            _check_expanded(value)
+            _check_expanded(value)  # @reverse's keys are properties: checked in the call
 
 
 class Canonicalizer:
@@ -430,7 +471,8 @@ class Canonicalizer:
             raise _explain(error) from None
         finally:
             _NODE_INDEX.reset(token)
-        options = {"produceGeneralizedRdf": False, "rdfDirection": None, "processingMode": "json-ld-1.1"}
+        options = {"produceGeneralizedRdf": False, "rdfDirection": RDF_DIRECTION,
+                   "processingMode": "json-ld-1.1"}
         dataset = {}
         try:
             for graph_name, graph in sorted(node_map.items()):
@@ -450,6 +492,12 @@ class Canonicalizer:
         size = sum(len(triples) for triples in dataset.values())
         if size > self.max_quads:
             raise WorkLimitExceeded(f"document has {size} statements; the limit is {self.max_quads}")
+        if escaping == LEGACY and _has_direction(dataset):
+            # The legacy suite's reference (jsonld.canonize without rdfDirection, safe mode)
+            # refuses a base direction; signing it any other way would verify nowhere else.
+            raise CanonicalizationError(
+                "a string has a base direction (@direction), which the Ed25519Signature2020 "
+                "suite cannot sign; use eddsa-rdfc-2022")
         token = _ESCAPING.set(escaping)
         try:
             return _BoundedURDNA2015(self.work_factor, *(deadline or (None, None))).main(
@@ -458,6 +506,12 @@ class Canonicalizer:
             raise _too_deep() from None
         finally:
             _ESCAPING.reset(token)
+
+
+def _has_direction(dataset: dict) -> bool:
+    """True when some literal of ``dataset`` carries a base direction (an i18n datatype)."""
+    return any(triple["object"].get("datatype", "").startswith(_I18N)
+               for triples in dataset.values() for triple in triples)
 
 
 def _too_deep() -> WorkLimitExceeded:
@@ -493,6 +547,9 @@ _STOCK_CACHES: dict[int, tuple[DocumentLoader, LRUCache]] = {}
 def stock_canonize(document: dict, loader: DocumentLoader) -> str:
     """Canonical N-Quads from unmodified pyld (with the escaping fix): the reference for tests.
 
+    It runs with the same ``rdfDirection`` as :class:`Canonicalizer` (stock pyld implements
+    i18n-datatype; only its default is to drop the direction). It has no safe mode.
+
     pyld's resolved-context cache is kept per loader across calls, which is pyld at its best.
     """
     entry = _STOCK_CACHES.get(id(loader))
@@ -500,6 +557,7 @@ def stock_canonize(document: dict, loader: DocumentLoader) -> str:
         entry = _STOCK_CACHES[id(loader)] = (loader, LRUCache(maxsize=100))
     return jsonld.normalize(document, {
         "algorithm": "URDNA2015",
+        "rdfDirection": RDF_DIRECTION,
         "format": "application/n-quads",
         "documentLoader": loader,
         "contextResolver": ContextResolver(entry[1], loader),

@@ -214,7 +214,9 @@ DUPLICATES = {
     "v": ["a", "b", "a", 1, 1.0, True, 1, "1", False, True, 2.5, 2.5,
           {"@value": "a", "@language": "en"}, {"@value": "a", "@language": "nl"},
           {"@value": "a", "@language": "en"}, {"@value": "a", "@type": "https://example.org/dt"},
-          {"@value": "a", "@language": "en", "@direction": "rtl"},
+          # equal but for direction is refused (test_direction.py); equal with it is dropped
+          {"@value": "a", "@language": "ar", "@direction": "rtl"},
+          {"@value": "a", "@language": "ar", "@direction": "rtl"},
           {"@id": "https://example.org/o"}, {"@id": "https://example.org/o"},
           {"@id": "_:x", "v": "inner"}, {"@id": "_:x"}, {"v": "anonymous"}, {"v": "anonymous"},
           {"@list": ["a", "a"]}, {"@list": ["a", "a"]}],
