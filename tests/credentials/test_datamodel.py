@@ -170,3 +170,65 @@ def test_pinned_bytes_are_the_pinned_file_and_nothing_else():
         "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734"
     assert loader.pinned_bytes("https://example.org/ctx") is None
     assert re.match(rb"\s*\{", loader.pinned_bytes(d.OB_CONTEXT))
+
+
+def _badge_with(change) -> dict:
+    from tests.credentials.test_documents import full_badge
+
+    badge = full_badge()
+    change(badge)
+    return badge
+
+
+def _achievement(badge) -> dict:
+    return badge["credentialSubject"]["achievement"]
+
+
+LEVELS = [{"id": "urn:level:1", "type": ["RubricCriterionLevel"], "name": "Good"}]
+DESCRIBED = [{"id": "urn:rd:1", "type": ["ResultDescription"], "name": "Grade",
+              "resultType": "Status", "rubricCriterionLevel": LEVELS}]
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda b: (_achievement(b).update(resultDescription=DESCRIBED),
+                b["credentialSubject"].update(result=[{"type": ["Result"], "resultDescription": "urn:rd:1",
+                                                       "status": "Done"}])),
+     r"credentialSubject.result\[0\].status: 'Done' is not one of Completed"),
+    (lambda b: (_achievement(b).update(resultDescription=DESCRIBED),
+                b["credentialSubject"].update(result=[{"type": ["Result"], "resultDescription": "urn:rd:1"}])),
+     r"credentialSubject.result\[0\].status: required \(its resultDescription has resultType Status\)"),
+    (lambda b: (_achievement(b).update(resultDescription=DESCRIBED),
+                b["credentialSubject"].update(result=[{"type": ["Result"], "status": "Completed",
+                                                       "achievedLevel": "urn:level:9"}])),
+     r"credentialSubject.result\[0\].achievedLevel: 'urn:level:9' is not the id of a rubricCriterionLevel"),
+    (lambda b: _achievement(b).update(resultDescription=[{**DESCRIBED[0], "rubricCriterionLevel": [{"id": "urn:l"}]}]),
+     r"achievement.resultDescription\[0\].rubricCriterionLevel\[0\].name: required.*"
+     r"rubricCriterionLevel\[0\].type: must include RubricCriterionLevel"),
+    (lambda b: _achievement(b).update(related=[{"id": "https://example.org/a/v1"}]),
+     r"credentialSubject.achievement.related\[0\].type: must include Related"),
+    (lambda b: _achievement(b).update(related=["https://example.org/a/v1"]),
+     r"credentialSubject.achievement.related\[0\]: must be a Related object"),
+    (lambda b: _achievement(b).update(otherIdentifier=[{"type": "IdentifierEntry", "identifier": "X1"}]),
+     r"achievement.otherIdentifier\[0\].identifierType: required"),
+    (lambda b: b["issuer"].update(otherIdentifier=[{"identifier": "X1", "identifierType": "sourcedId"}]),
+     r"issuer.otherIdentifier\[0\].type: must be 'IdentifierEntry'"),
+    (lambda b: b["credentialSubject"].update(source={"id": "https://example.org/assessor"}),
+     "credentialSubject.source.type: must include Profile"),
+    (lambda b: b["credentialSubject"].update(source="https://example.org/assessor"),
+     "credentialSubject.source: must be a Profile object"),
+], ids=range(10))
+def test_open_badge_data_model_rules_name_the_path(change, message):
+    with pytest.raises(DocumentError, match=message):
+        d.check_open_badge(_badge_with(change))
+
+
+def test_open_badge_results_levels_related_and_source_that_conform_pass():
+    def change(badge):
+        _achievement(badge).update(resultDescription=DESCRIBED, related=[
+            {"id": "https://example.org/a/v1", "type": ["Related"], "version": "1"}],
+            otherIdentifier=[{"type": "IdentifierEntry", "identifier": "X1", "identifierType": "sourcedId"}])
+        badge["credentialSubject"].update(
+            result=[{"type": ["Result"], "resultDescription": "urn:rd:1", "status": "Completed",
+                     "achievedLevel": "urn:level:1"}],
+            source={"id": "https://example.org/assessor", "type": ["Profile"]})
+    d.check_open_badge(_badge_with(change))

@@ -520,6 +520,11 @@ REFUSED_AT_ISSUE = [
     (plain(validFrom="2024-05-02T00:00:00Z", validUntil="2024-05-01T00:00:00Z"), "validUntil: must not be earlier than validFrom"),
     (plain(**{"@context": ["https://www.w3.org/2018/credentials/v1"], "credentialSubject": True}),
      "credentialSubject: must be an object"),
+    (badge(credentialSubject={**badge()["credentialSubject"], "result": [{"type": ["Result"], "status": "Done"}]}),
+     "credentialSubject.result[0].status: 'Done' is not one of Completed"),
+    (badge(credentialSubject={**badge()["credentialSubject"], "source": {"id": "https://example.org/assessor"}}),
+     "credentialSubject.source.type: must include Profile"),
+    (badge(credentialSubject=[badge()["credentialSubject"]]), "credentialSubject: must be one AchievementSubject object"),
     (plain(**{"@context": ["https://www.w3.org/2018/credentials/v1"], "issuanceDate": "2024-05-01"}),
      "issuanceDate: '2024-05-01' is not a date-time"),
 ]
@@ -612,3 +617,24 @@ def test_a_related_resource_digest_of_a_pinned_context_is_checked_at_issue_and_v
     [failed] = [c for c in tampered.get_json()["errors"] if c["check"] == "relatedResource"]
     assert failed["message"] == (f"relatedResource[0].digestSRI: does not match the sha384 digest "
                                  f"of {VC2} as pinned by this service")
+
+
+OB_BROKEN_AT_VERIFY = [
+    (lambda vc: vc["credentialSubject"].update(result=[{"type": ["Result"], "status": "Done"}]),
+     "credentialSubject.result[0].status: 'Done' is not one of Completed"),
+    (lambda vc: vc["credentialSubject"]["achievement"].update(related=[{"id": "https://example.org/a/1"}]),
+     "credentialSubject.achievement.related[0].type: must include Related"),
+    (lambda vc: vc["credentialSubject"].update(source="https://example.org/assessor"),
+     "credentialSubject.source: must be a Profile object"),
+    (lambda vc: vc.update(evidence=[{"id": "https://example.org/evidence/1"}]), "evidence[0].type: required"),
+]
+
+
+@pytest.mark.parametrize("change,words", OB_BROKEN_AT_VERIFY, ids=[w for _, w in OB_BROKEN_AT_VERIFY])
+def test_what_ob3_forbids_fails_the_structure_check_at_verify(client, auth, change, words):
+    vc = issue(client, auth).get_json()["verifiableCredential"]
+    change(vc)
+    response = verify(client, vc)
+    assert response.status_code == 422
+    [structure] = [c for c in response.get_json()["errors"] if c["check"] == "structure"]
+    assert words in structure["message"]
