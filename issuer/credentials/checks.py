@@ -293,3 +293,8 @@ def check_open_badge(doc: dict) -> None:
 def check_endorsement(doc: dict) -> None:
     """OB 3.0 structural rules for an EndorsementCredential; raises DocumentError naming paths."""
     _check(doc, _endorsement)
+
+
+def check_presentation(doc: dict) -> None:
+    """VC 2.0 §4.13 rules for a presentation: later contexts, id and holder; raises DocumentError."""
+    _check(doc, datamodel.presentation_rules)

@@ -225,3 +225,25 @@ def rules(doc: dict) -> Problems:
     yield from typed_objects(doc)
     yield from language_values(doc)
     yield from related_resources(doc)
+
+
+def holder(doc: dict) -> Problems:
+    """§4.13: a presentation's holder, if present, is a URL or an object whose id is a URL."""
+    if "holder" not in doc:
+        return
+    value = doc["holder"]
+    if isinstance(value, dict):
+        yield from url(value["id"], "holder.id") if "id" in value else ["holder.id: required"]
+    elif not isinstance(value, str):
+        yield "holder: must be a URL or an object with an id"
+    elif not is_url(value):
+        yield f"holder: {value!r} is not a URL"
+
+
+def presentation_rules(doc: dict) -> Problems:
+    """§4.13 rules for a presentation itself (its credentials are verified one by one)."""
+    contexts = doc.get("@context")
+    if isinstance(contexts, list):
+        yield from contexts_after_first(contexts)
+    yield from url(doc["id"], "id") if "id" in doc else ()
+    yield from holder(doc)

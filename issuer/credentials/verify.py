@@ -241,6 +241,7 @@ def _check_presentation(doc: dict) -> None:
     if not all(isinstance(item, dict) for item in items):
         raise CredentialError("verifiableCredential: must be a credential (a JSON object) or an "
                               "array of credentials")
+    documents.check_presentation(doc)
 
 
 def _str(value) -> str | None:

@@ -638,3 +638,22 @@ def test_what_ob3_forbids_fails_the_structure_check_at_verify(client, auth, chan
     assert response.status_code == 422
     [structure] = [c for c in response.get_json()["errors"] if c["check"] == "structure"]
     assert words in structure["message"]
+
+
+@pytest.mark.parametrize("presentation,words", [
+    ({"@context": [VC2, 123192875], "type": ["VerifiablePresentation"]},
+     "@context[1]: 123192875 is neither a context URL nor a context object"),
+    ({"@context": [VC2, "https ://not-a-url/contexts/example/v1"], "type": ["VerifiablePresentation"]},
+     "@context[1]: 'https ://not-a-url/contexts/example/v1' is neither"),
+    ({"@context": [VC2], "type": ["VerifiablePresentation"], "id": "not a url"}, "id: 'not a url' is not a URL"),
+    ({"@context": [VC2], "type": ["VerifiablePresentation"], "holder": "z6MkpJySvETLnxhQG9DzEdmKJtysBDjuuTeDfUj1uNNCUqcj"},
+     "holder: 'z6MkpJySvETLnxhQG9DzEdmKJtysBDjuuTeDfUj1uNNCUqcj' is not a URL"),
+    ({"@context": [VC2], "type": ["VerifiablePresentation"], "holder": {"name": "Acme"}}, "holder.id: required"),
+    ({"@context": [VC2], "type": ["VerifiablePresentation"], "holder": {"id": "z6Mkp"}}, "holder.id: 'z6Mkp' is not a URL"),
+    ({"@context": [VC2], "type": ["VerifiablePresentation"], "holder": 5}, "holder: must be a URL or an object"),
+])
+def test_what_vc2_forbids_in_a_presentation_fails_its_structure(client, presentation, words):
+    response = client.post("/presentations/verify", json={"verifiablePresentation": presentation})
+    assert response.status_code == 422
+    [structure] = [c for c in response.get_json()["errors"] if c["check"] == "structure"]
+    assert words in structure["message"]
