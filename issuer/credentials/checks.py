@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from . import datamodel
+from . import datamodel, obmodel
 from .errors import DocumentError
 from .vocab import (ACHIEVEMENT_CREDENTIAL_SCHEMA, ACHIEVEMENT_TYPES, ALIGNMENT_TARGET_TYPES,
                     ENDORSEMENT_CREDENTIAL_SCHEMA, IDENTIFIER_TYPES, JSON_SCHEMA_VALIDATOR,
@@ -260,6 +260,7 @@ def _open_badge(doc: dict) -> Problems:
         yield from _achievement_subject(subject, "credentialSubject")
     elif subject is not None:
         yield "credentialSubject: must be one AchievementSubject object"
+    yield from obmodel.rules(doc)
 
 
 def _endorsement(doc: dict) -> Problems:
