@@ -39,10 +39,11 @@ def explain(result: VerificationResult, *, revocation_reason: str | None = None,
     signer = _who(result.issuer_id, issuers)
     lines = [_format_line(result)]
     lines += [_signature_line(result, signer), _issuer_line(result, signer, issuers),
-              _status_line(result, revocation_reason), _validity_line(result)]
+              _status_line(result, revocation_reason), _validity_line(result),
+              _related_line(result)]
     lines += [_line(c.name, c.outcome, f"Something else went wrong: {c.message}.")
               for c in result.checks if c.name not in
-              ("structure", "schema", "proof", "issuer", "status", "validity")]
+              ("structure", "schema", "proof", "issuer", "status", "validity", "relatedResource")]
     endorsements = [_endorsement(e, issuers) for e in result.endorsements]
     lines += [e["line"] for e in endorsements]
     overall = verdict_of(result)
@@ -95,6 +96,16 @@ def _format_line(result: VerificationResult) -> dict:
             if "EndorsementCredential" in result.types else "credential")
     rules = " and follows the Open Badges 3.0 rules" if schema is not None else ""
     return _line("format", OK, f"It is a well-formed {kind}{rules}.")
+
+
+def _related_line(result: VerificationResult) -> dict | None:
+    """VC 2.0 §5.3: the digests of linked resources we hold (pinned contexts)."""
+    found = _worst(result, "relatedResource")
+    if found is None:
+        return None
+    if found[0] == OK:
+        return _line("relatedResource", OK, "The resources it names by digest are unchanged.")
+    return _line("relatedResource", found[0], f"A resource it names by digest has changed: {found[1]}.")
 
 
 def _signature_line(result: VerificationResult, signer: str) -> dict | None:

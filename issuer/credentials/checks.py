@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from . import datamodel, obmodel
 from .errors import DocumentError
 from .vocab import (ACHIEVEMENT_CREDENTIAL_SCHEMA, ACHIEVEMENT_TYPES, ALIGNMENT_TARGET_TYPES,
                     ENDORSEMENT_CREDENTIAL_SCHEMA, IDENTIFIER_TYPES, JSON_SCHEMA_VALIDATOR,
@@ -38,7 +39,7 @@ _types = type_list
 
 
 def _raise(problems: Iterable[str]) -> None:
-    found = list(problems)
+    found = list(dict.fromkeys(problems))  # two rules may name the same problem once
     if found:
         raise DocumentError("; ".join(found))
 
@@ -187,13 +188,10 @@ def _contexts(doc: dict, ob: bool) -> Problems:
 
 
 def _issuer(doc: dict, ob: bool) -> Problems:
+    """An OB issuer object is a Profile (datamodel checks that issuer is a URL or has one)."""
     issuer = doc.get("issuer")
-    if isinstance(issuer, str) and issuer:
-        return
-    if not isinstance(issuer, dict):
-        yield "issuer: required (a URI, or an object with an id)"
-        return
-    yield from (_profile(issuer, "issuer") if ob else _required(issuer, "issuer", "id"))
+    if ob and isinstance(issuer, dict):
+        yield from _profile(issuer, "issuer")
 
 
 def _dates(doc: dict, start_key: str, end_key: str, required: bool) -> Problems:
@@ -212,20 +210,18 @@ def _dates(doc: dict, start_key: str, end_key: str, required: bool) -> Problems:
 
 
 def _status(doc: dict, ob: bool) -> Problems:
+    """OB allows one status object and makes its id required (datamodel checks its type)."""
     value = doc.get("credentialStatus")
     if ob and isinstance(value, list):
         yield "credentialStatus: Open Badges allows one status object, not a list"
-        return
-    keys = ("id", "type") if ob else ("type",)  # OB makes the status id required
-    yield from _objects(value, "credentialStatus", lambda node, path: _required(node, path, *keys))
+    elif ob and isinstance(value, dict):
+        yield from _required(value, "credentialStatus", "id")
 
 
 def _schemas(doc: dict, accepted: frozenset[str], preferred: str) -> Problems:
     value = doc.get("credentialSchema")
     if value is None:
         return
-    yield from _objects(value, "credentialSchema",
-                        lambda node, path: _required(node, path, "id", "type"))
     entries = value if isinstance(value, list) else [value]
     if not any(isinstance(e, dict) and e.get("type") == JSON_SCHEMA_VALIDATOR
                and e.get("id") in accepted for e in entries):
@@ -248,9 +244,8 @@ def _credential(doc: dict, kinds: tuple[str, ...], ob: bool) -> Problems:
         yield from _dates(doc, "issuanceDate", "expirationDate", required=True)
     else:
         yield from _dates(doc, "validFrom", "validUntil", required=ob)
-    if doc.get("credentialSubject") in (None, [], {}):
-        yield "credentialSubject: required"
     yield from _status(doc, ob)
+    yield from datamodel.rules(doc)
 
 
 def _open_badge(doc: dict) -> Problems:
@@ -265,6 +260,7 @@ def _open_badge(doc: dict) -> Problems:
         yield from _achievement_subject(subject, "credentialSubject")
     elif subject is not None:
         yield "credentialSubject: must be one AchievementSubject object"
+    yield from obmodel.rules(doc)
 
 
 def _endorsement(doc: dict) -> Problems:
@@ -298,3 +294,8 @@ def check_open_badge(doc: dict) -> None:
 def check_endorsement(doc: dict) -> None:
     """OB 3.0 structural rules for an EndorsementCredential; raises DocumentError naming paths."""
     _check(doc, _endorsement)
+
+
+def check_presentation(doc: dict) -> None:
+    """VC 2.0 §4.13 rules for a presentation: later contexts, id and holder; raises DocumentError."""
+    _check(doc, datamodel.presentation_rules)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from .checks import (_achievement, _alignment, _image, _raise, _types, check_endorsement,
-                     check_open_badge, check_vc)
+                     check_open_badge, check_presentation, check_vc)
 from .errors import DocumentError
 from .vocab import (ACHIEVEMENT_CREDENTIAL_SCHEMA, ACHIEVEMENT_TYPES, ALIGNMENT_TARGET_TYPES,
                     ENDORSEMENT_CREDENTIAL_SCHEMA, IDENTIFIER_TYPES, JSON_SCHEMA_VALIDATOR,
@@ -22,7 +22,7 @@ __all__ = ["ACHIEVEMENT_CREDENTIAL_SCHEMA", "ACHIEVEMENT_TYPES", "ALIGNMENT_TARG
            "ENDORSEMENT_CREDENTIAL_SCHEMA", "IDENTIFIER_TYPES", "JSON_SCHEMA_VALIDATOR", "OB_CONTEXT",
            "OB_CONTEXTS", "OB_EXTENSIONS_CONTEXT", "PROFILE_SCHEMA", "RESULT_TYPES", "VC1_CONTEXT",
            "VC2_CONTEXT", "achievement", "alignment", "check_endorsement", "check_open_badge",
-           "check_vc", "criteria", "endorsement_credential", "evidence", "image",
+           "check_presentation", "check_vc", "criteria", "endorsement_credential", "evidence", "image",
            "open_badge_credential", "parse_datetime", "profile", "xsd_datetime"]
 
 def _compact(mapping: dict) -> dict:

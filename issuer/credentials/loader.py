@@ -33,9 +33,11 @@ class DocumentLoader:
         self.contexts_dir = Path(contexts_dir or DEFAULT_CONTEXTS_DIR)
         manifest = load_manifest(self.contexts_dir)
         self._docs: dict[str, dict] = {}
+        self._files: dict[str, tuple[str, str]] = {}
         for url, entry in manifest.items():
             if entry.get("production", True) or allow_test_contexts:
                 self._docs[url] = self._read_pinned(url, entry)
+                self._files[url] = (entry["file"], entry["sha256"])
         for url, document in (extra or {}).items():
             self._docs[url] = document
 
@@ -45,6 +47,16 @@ class DocumentLoader:
         if digest != entry["sha256"]:
             raise ContextError(f"pinned context {url} does not match its sha256 in manifest.json")
         return json.loads(data)
+
+    def pinned_bytes(self, url: str) -> bytes | None:
+        """The bytes of a pinned context exactly as pinned (hash-checked), or None if not pinned."""
+        if url not in self._files:
+            return None
+        name, sha256 = self._files[url]
+        data = (self.contexts_dir / name).read_bytes()
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise ContextError(f"pinned context {url} does not match its sha256 in manifest.json")
+        return data
 
     @property
     def urls(self) -> frozenset[str]:

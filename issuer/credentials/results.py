@@ -54,6 +54,7 @@ class VerificationResult:
     types: list[str]
     checks: list[Check] = field(default_factory=list)
     endorsements: list[VerificationResult] = field(default_factory=list)
+    warnings: list[Check] = field(default_factory=list)  # reported beside the verdict, not in it
 
     @property
     def verified(self) -> bool:
@@ -61,6 +62,11 @@ class VerificationResult:
 
     def add(self, name: str, outcome: str, message: str, problem: str | None = None) -> None:
         self.checks.append(Check(name, outcome, message, problem))
+
+    def warn(self, name: str, message: str) -> None:
+        """Something we could not check that does not decide the verdict (e.g. a digest of a
+        resource we cannot read offline)."""
+        self.warnings.append(Check(name, UNCHECKED, message))
 
     def outcome(self, name: str) -> str | None:
         outcomes = [c.outcome for c in self.checks if c.name == name]
@@ -77,6 +83,7 @@ class VerificationResult:
             "type": self.types,
             "checks": [c.as_dict() for c in self.checks],
             "endorsements": [e.as_dict() for e in self.endorsements],
+            "warnings": [w.as_dict() for w in self.warnings],
         }
 
     def to_vcapi(self) -> dict:
@@ -84,6 +91,7 @@ class VerificationResult:
         passed = sorted({c.name for c in self.checks if c.outcome == OK}
                         - {c.name for c in self.checks if c.outcome != OK})
         warnings = [c.as_dict() for c in self.checks if c.outcome == UNCHECKED]
+        warnings += [w.as_dict() for w in self.warnings]
         warnings += [{"check": "endorsement", "outcome": FAILED, "message":
                       f"embedded endorsement {e.credential_id} does not verify"}
                      for e in self.endorsements if not e.verified]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
-from . import budget, chains, documents, proof, status
+from . import budget, chains, digests, documents, proof, status
 from .canonical import Canonicalizer
 from .errors import CanonicalizationError, ContextError, CredentialError, WorkLimitExceeded
 from .vocab import type_list
@@ -92,7 +92,20 @@ class Verifier:
             result.add("structure", FAILED, str(error), VC + "MALFORMED_VALUE_ERROR")
             return False
         result.add("structure", OK, "well-formed " + " / ".join(result.types or ["document"]))
+        self._related_digests(document, result)
         return True
+
+    def _related_digests(self, doc, result) -> None:
+        """VC 2.0 §5.3: a digest that contradicts a pinned context fails; others are a warning."""
+        loader = getattr(self.canonicalizer, "loader", None)
+        pinned = getattr(loader, "pinned_bytes", lambda url: None)
+        for found in digests.check_related(doc, pinned):
+            if found.outcome == digests.MISMATCH:
+                result.add("relatedResource", FAILED, found.message, VC + "MALFORMED_VALUE_ERROR")
+            elif found.outcome == digests.UNKNOWN:
+                result.warn("relatedResource", found.message)
+            else:
+                result.add("relatedResource", OK, found.message)
 
     def _schema(self, doc, result) -> None:
         schema_id = _schema_for(doc, result.types)
@@ -276,6 +289,7 @@ def _check_presentation(doc: dict) -> None:
     if not all(isinstance(item, dict) for item in items):
         raise CredentialError("verifiableCredential: must be a credential (a JSON object) or an "
                               "array of credentials")
+    documents.check_presentation(doc)
 
 
 def _str(value) -> str | None:

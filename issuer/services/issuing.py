@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import keystore, storage
-from ..credentials import documents, proof, status
+from ..credentials import digests, documents, proof, status
 from ..credentials.vocab import type_list
 from ..credentials.errors import ContextError, DocumentError
 from ..storage import IssuedCredential, Issuer, StatusList
@@ -170,10 +170,13 @@ def _check_client_status(document: dict, status_entry: bool) -> None:
 
 
 def _set_issuer(document: dict, issuer: Issuer) -> None:
-    given = document.get("issuer")
-    if given is None:
+    if "issuer" not in document:
         document["issuer"] = issuer_profile(issuer) if OB_TYPES & _types(document) else issuer.did
         return
+    given = document["issuer"]
+    if given is None:  # VC 2.0 §4.7: null is no issuer; leaving it out means "this service"
+        raise DocumentError("issuer: must be a URL or an object with an id, not null (leave "
+                            "issuer out and the service fills in its own)")
     given_id = given.get("id") if isinstance(given, dict) else given
     if given_id != issuer.did:
         raise DocumentError(f"issuer: {given_id!r} is not an issuer of this service "
@@ -210,7 +213,18 @@ def _check(document: dict, platform: Platform) -> None:
         documents.check_endorsement(document)
         if v2:
             platform.schemas.check(document, documents.ENDORSEMENT_CREDENTIAL_SCHEMA)
+    _check_digests(document, platform)
     platform.canonicalizer.expand(document)
+
+
+def _check_digests(document: dict, platform: Platform) -> None:
+    """Refuse a relatedResource digest that contradicts a context we pin (VC 2.0 §5.3); one we
+    cannot compute offline is the issuer's claim to make."""
+    pinned = platform.canonicalizer.loader.pinned_bytes
+    wrong = [found.message for found in digests.check_related(document, pinned)
+             if found.outcome == digests.MISMATCH]
+    if wrong:
+        raise DocumentError("; ".join(wrong))
 
 
 def _allocate_status(session, platform: Platform, issuer: Issuer, document: dict, row) -> None:

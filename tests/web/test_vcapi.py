@@ -275,7 +275,9 @@ def test_verify_refuses_unknown_context_without_fetching(client, auth):
 
 
 def test_poisoned_graph_is_bounded_and_reported(client):
-    clique = [{"id": f"_:n{i}", "knows": [f"_:n{j}" for j in range(9) if j != i]} for i in range(9)]
+    # "@id", not "id": a blank-node label under "id" is not a URL and fails the structure check
+    # first (VC 2.0 §4.4); written as "@id" the same graph reaches canonicalization and its bound.
+    clique = [{"@id": f"_:n{i}", "knows": [f"_:n{j}" for j in range(9) if j != i]} for i in range(9)]
     document = {"@context": [VC2, {"knows": {"@id": "https://example.org/knows", "@type": "@id"}}],
                 "type": ["VerifiableCredential"], "issuer": "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2",
                 "credentialSubject": clique,
@@ -661,3 +663,196 @@ def test_presentation_checks_limit_the_credentials_but_never_skip_the_presentati
     assert ok.status_code == 200, ok.get_json()
     inner = ok.get_json()["credentialResults"][0]
     assert inner["checks"] == ["structure", "validity"]
+
+
+# VC 2.0 §4 / §5.3 and OB 3.0 rules a client's document can break: refused at issue with the
+# path named, and a failed structure check at verify.
+
+def _pinned_v2_digests(app) -> tuple[str, str]:
+    import base64
+    import hashlib
+
+    data = app.extensions["issuer.platform"].canonicalizer.loader.pinned_bytes(VC2)
+    sri = "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+    multibase = "u" + base64.urlsafe_b64encode(b"\x12\x20" + hashlib.sha256(data).digest()).decode().rstrip("=")
+    return sri, multibase
+
+
+def plain(**extra) -> dict:
+    document = {"@context": [VC2], "type": ["VerifiableCredential"],
+                "credentialSubject": {"id": "did:example:ada"}}
+    document.update(extra)
+    return document
+
+
+GOOD_SRI = "sha384-" + "A" * 64  # well-formed; used only where the id is not pinned
+RELATED = {"id": "https://example.org/resources/1", "digestSRI": GOOD_SRI}
+
+REFUSED_AT_ISSUE = [
+    (plain(issuer=None), "issuer: must be a URL or an object with an id, not null"),
+    (badge(issuer=None), "issuer: must be a URL or an object with an id, not null"),
+    (plain(credentialSubject=True), "credentialSubject: must be an object with claims about the subject, not true"),
+    (plain(credentialSubject=42), "credentialSubject: must be an object with claims about the subject, not a number"),
+    (plain(credentialSubject="did:example:ada"), "credentialSubject: must be an object with claims about the subject, not a string"),
+    (plain(credentialSubject={}), "credentialSubject: makes no claim"),
+    (plain(credentialSubject=[{"id": "did:example:ada"}, {}]), "credentialSubject[1]: makes no claim"),
+    (plain(credentialSubject={"id": ["did:example:a", "did:example:b"]}), "credentialSubject.id: must be a single URL"),
+    (plain(credentialSchema={"id": "https://example.org/schema.json"}), "credentialSchema.type: required"),
+    (plain(credentialSchema={"type": "JsonSchema"}), "credentialSchema.id: required"),
+    (plain(credentialSchema={"id": "https ://x.org/s", "type": "JsonSchema"}), "credentialSchema.id: 'https ://x.org/s' is not a URL"),
+    (plain(refreshService={"id": "https://example.org/refresh"}), "refreshService.type: required"),
+    (plain(termsOfUse={"id": "https://example.org/terms"}), "termsOfUse.type: required"),
+    (plain(termsOfUse=[{}]), "termsOfUse[0].type: required"),
+    (plain(evidence={}), "evidence.type: required"),
+    (badge(evidence=["https://example.org/evidence/1"]), "evidence[0]: must be an object"),
+    (plain(relatedResource=["https://example.org/resources/1"]), "relatedResource[0]: must be an object"),
+    (plain(relatedResource=[{"digestSRI": GOOD_SRI}]), "relatedResource[0].id: required"),
+    (plain(relatedResource=[RELATED, {**RELATED}]), "relatedResource[1].id: 'https://example.org/resources/1' appears twice"),
+    (plain(relatedResource=[{"id": "https://example.org/resources/1"}]), "relatedResource[0]: needs a digestSRI or a digestMultibase"),
+    (plain(relatedResource={"id": "https://example.org/r", "digestSRI": "sha384-_bad-"}), "relatedResource.digestSRI:"),
+    (plain(relatedResource={"id": "https://example.org/r", "digestMultibase": "u" + "A" * 43}), "relatedResource.digestMultibase:"),
+    (plain(id="fake-id"), "id: 'fake-id' is not a URL"),
+    (plain(type=["VerifiableCredential", 7]), "type[1]: 7 is not a type name or URL"),
+    (plain(name={"@value": "Degree", "@language": "en", "@direction": "up"}), "name.@direction: must be 'ltr' or 'rtl'"),
+    (plain(description=12), "description: must be a string or a language value object, not a number"),
+    (plain(validFrom="2024-05-01T00:00:00"), "validFrom: '2024-05-01T00:00:00' is not a date-time with timezone"),
+    (plain(validFrom="2024-05-02T00:00:00Z", validUntil="2024-05-01T00:00:00Z"), "validUntil: must not be earlier than validFrom"),
+    (plain(**{"@context": ["https://www.w3.org/2018/credentials/v1"], "credentialSubject": True}),
+     "credentialSubject: must be an object"),
+    (badge(credentialSubject={**badge()["credentialSubject"], "result": [{"type": ["Result"], "status": "Done"}]}),
+     "credentialSubject.result[0].status: 'Done' is not one of Completed"),
+    (badge(credentialSubject={**badge()["credentialSubject"], "source": {"id": "https://example.org/assessor"}}),
+     "credentialSubject.source.type: must include Profile"),
+    (badge(credentialSubject=[badge()["credentialSubject"]]), "credentialSubject: must be one AchievementSubject object"),
+    (plain(**{"@context": ["https://www.w3.org/2018/credentials/v1"], "issuanceDate": "2024-05-01"}),
+     "issuanceDate: '2024-05-01' is not a date-time"),
+]
+
+
+@pytest.mark.parametrize("credential,words", REFUSED_AT_ISSUE, ids=[w for _, w in REFUSED_AT_ISSUE])
+def test_what_vc2_forbids_is_refused_at_issue_naming_the_path(client, auth, credential, words):
+    response = issue(client, auth, credential)
+    assert response.status_code == 422, response.get_json()
+    assert response.mimetype == "application/problem+json"
+    assert words in response.get_json()["detail"]
+
+
+def _set(path, value):
+    def change(vc):
+        node = vc
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+    return change
+
+
+BROKEN_AT_VERIFY = [
+    (_set(["issuer"], None), "issuer: required"),
+    (_set(["issuer"], "fake-issuer"), "issuer: 'fake-issuer' is not a URL"),
+    (_set(["credentialSubject"], True), "credentialSubject: must be an object"),
+    (_set(["credentialSubject"], 7), "credentialSubject: must be an object"),
+    (_set(["credentialSubject"], "did:example:ada"), "credentialSubject: must be an object"),
+    (_set(["credentialSubject"], [{"id": "did:example:ada"}, {}]), "credentialSubject[1]: makes no claim"),
+    (_set(["credentialSchema"], {"id": "https://example.org/s.json"}), "credentialSchema.type: required"),
+    (_set(["credentialSchema"], {"type": "JsonSchema"}), "credentialSchema.id: required"),
+    (_set(["refreshService"], {"id": "https://example.org/r"}), "refreshService.type: required"),
+    (_set(["termsOfUse"], {"id": "https://example.org/t"}), "termsOfUse.type: required"),
+    (_set(["evidence"], [{"id": "https://example.org/e"}]), "evidence[0].type: required"),
+    (_set(["credentialStatus", "type"], None), "credentialStatus.type: required"),
+    (_set(["credentialStatus", "id"], ["urn:a", "urn:b"]), "credentialStatus.id: must be a single URL"),
+    (_set(["relatedResource"], ["https://example.org/r"]), "relatedResource[0]: must be an object"),
+    (_set(["relatedResource"], [{"digestSRI": GOOD_SRI}]), "relatedResource[0].id: required"),
+    (_set(["relatedResource"], [RELATED, RELATED]), "relatedResource[1].id: 'https://example.org/resources/1' appears twice"),
+    (_set(["relatedResource"], [{"id": "https://example.org/r"}]), "relatedResource[0]: needs a digestSRI"),
+    (_set(["id"], "not a url"), "id: 'not a url' is not a URL"),
+    (_set(["@context", 1], 123192875), "@context[1]: 123192875 is neither a context URL nor a context object"),
+    (_set(["type", 1], 7), "type[1]: 7 is not a type name or URL"),
+    (_set(["name"], {"@value": "x", "@language": "en", "url": "did:example:c"}), "name: a language value object holds only"),
+]
+
+
+@pytest.mark.parametrize("change,words", BROKEN_AT_VERIFY, ids=[w for _, w in BROKEN_AT_VERIFY])
+def test_what_vc2_forbids_fails_the_structure_check_at_verify(client, auth, change, words):
+    issued = issue(client, auth, plain(**{"@context": [VC2, "https://w3id.org/security/data-integrity/v2"]},
+                                       type=["VerifiableCredential", "https://example.org/#Example"]))
+    vc = issued.get_json()["verifiableCredential"]
+    change(vc)
+    response = verify(client, vc)
+    assert response.status_code == 422
+    [structure] = [c for c in response.get_json()["errors"] if c["check"] == "structure"]
+    assert words in structure["message"]
+    assert response.get_json()["verified"] is False
+
+
+def test_an_open_badge_breaking_vc2_fails_the_structure_check_too(client, auth):
+    vc = issue(client, auth).get_json()["verifiableCredential"]
+    vc["credentialSubject"] = [vc["credentialSubject"], {}]
+    response = verify(client, vc)
+    assert outcomes(response)["structure"] == "failed"
+    assert "credentialSubject[1]: makes no claim" in json.dumps(response.get_json()["errors"])
+
+
+def test_a_related_resource_digest_of_a_pinned_context_is_checked_at_issue_and_verify(client, auth, app):
+    sri, multibase = _pinned_v2_digests(app)
+    related = [{"id": VC2, "digestSRI": sri}, {"id": OB, "digestMultibase": multibase}]
+    wrong = issue(client, auth, badge(relatedResource=related))
+    assert wrong.status_code == 422
+    assert wrong.get_json()["detail"] == (f"relatedResource[1].digestMultibase: does not match the "
+                                          f"sha256 digest of {OB} as pinned by this service")
+    related[1]["id"] = VC2 + "#again"  # not a pinned URL: the issuer's claim, not ours to refuse
+    response = issue(client, auth, badge(relatedResource=related))
+    assert response.status_code == 201, response.get_json()
+    vc = response.get_json()["verifiableCredential"]
+    checked = verify(client, vc)
+    assert checked.status_code == 200, checked.get_json()
+    body = checked.get_json()
+    assert "relatedResource" in body["checks"]
+    assert [w["message"] for w in body["warnings"]] == [
+        f"relatedResource[1].digestMultibase: could not check {VC2}#again: it is not available "
+        "offline (only pinned contexts are)"]
+    vc["relatedResource"][0]["digestSRI"] = "sha384-" + sri[7:][::-1]
+    tampered = verify(client, vc)
+    assert tampered.status_code == 422
+    [failed] = [c for c in tampered.get_json()["errors"] if c["check"] == "relatedResource"]
+    assert failed["message"] == (f"relatedResource[0].digestSRI: does not match the sha384 digest "
+                                 f"of {VC2} as pinned by this service")
+
+
+OB_BROKEN_AT_VERIFY = [
+    (lambda vc: vc["credentialSubject"].update(result=[{"type": ["Result"], "status": "Done"}]),
+     "credentialSubject.result[0].status: 'Done' is not one of Completed"),
+    (lambda vc: vc["credentialSubject"]["achievement"].update(related=[{"id": "https://example.org/a/1"}]),
+     "credentialSubject.achievement.related[0].type: must include Related"),
+    (lambda vc: vc["credentialSubject"].update(source="https://example.org/assessor"),
+     "credentialSubject.source: must be a Profile object"),
+    (lambda vc: vc.update(evidence=[{"id": "https://example.org/evidence/1"}]), "evidence[0].type: required"),
+]
+
+
+@pytest.mark.parametrize("change,words", OB_BROKEN_AT_VERIFY, ids=[w for _, w in OB_BROKEN_AT_VERIFY])
+def test_what_ob3_forbids_fails_the_structure_check_at_verify(client, auth, change, words):
+    vc = issue(client, auth).get_json()["verifiableCredential"]
+    change(vc)
+    response = verify(client, vc)
+    assert response.status_code == 422
+    [structure] = [c for c in response.get_json()["errors"] if c["check"] == "structure"]
+    assert words in structure["message"]
+
+
+@pytest.mark.parametrize("presentation,words", [
+    ({"@context": [VC2, 123192875], "type": ["VerifiablePresentation"]},
+     "@context[1]: 123192875 is neither a context URL nor a context object"),
+    ({"@context": [VC2, "https ://not-a-url/contexts/example/v1"], "type": ["VerifiablePresentation"]},
+     "@context[1]: 'https ://not-a-url/contexts/example/v1' is neither"),
+    ({"@context": [VC2], "type": ["VerifiablePresentation"], "id": "not a url"}, "id: 'not a url' is not a URL"),
+    ({"@context": [VC2], "type": ["VerifiablePresentation"], "holder": "z6MkpJySvETLnxhQG9DzEdmKJtysBDjuuTeDfUj1uNNCUqcj"},
+     "holder: 'z6MkpJySvETLnxhQG9DzEdmKJtysBDjuuTeDfUj1uNNCUqcj' is not a URL"),
+    ({"@context": [VC2], "type": ["VerifiablePresentation"], "holder": {"name": "Acme"}}, "holder.id: required"),
+    ({"@context": [VC2], "type": ["VerifiablePresentation"], "holder": {"id": "z6Mkp"}}, "holder.id: 'z6Mkp' is not a URL"),
+    ({"@context": [VC2], "type": ["VerifiablePresentation"], "holder": 5}, "holder: must be a URL or an object"),
+])
+def test_what_vc2_forbids_in_a_presentation_fails_its_structure(client, presentation, words):
+    response = client.post("/presentations/verify", json={"verifiablePresentation": presentation})
+    assert response.status_code == 422
+    [structure] = [c for c in response.get_json()["errors"] if c["check"] == "structure"]
+    assert words in structure["message"]

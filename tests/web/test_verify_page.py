@@ -249,3 +249,13 @@ def test_verify_page_lists_embedded_endorsements(browser, app):
     html = browser.submit("/verify", {"credential": made["text"]}).get_data(as_text=True)
     assert "Endorsement by Bob: verified." in html
     assert "<summary>Endorsement by Bob: Verified</summary>" in html
+
+
+def test_explain_related_resource_digests_in_plain_words():
+    matched = explain(result(*BASE, ("relatedResource", OK, "relatedResource.digestSRI: matches")))
+    assert lines(matched)["relatedResource"] == "The resources it names by digest are unchanged."
+    changed = explain(result(*BASE, ("relatedResource", OK, "relatedResource[0].digestSRI: matches"),
+                             ("relatedResource", FAILED, "relatedResource[1].digestSRI: does not match")))
+    assert lines(changed)["relatedResource"] == ("A resource it names by digest has changed: "
+                                                 "relatedResource[1].digestSRI: does not match.")
+    assert not any(line["text"].startswith("Something else") for line in changed["checks"])
