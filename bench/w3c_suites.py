@@ -1,0 +1,450 @@
+"""Runs the four W3C test suites against a freshly started service and reports every failure.
+
+Usage: python bench/w3c_suites.py SUITES_DIR [--only NAME ...] [--json OUT] [--keep]
+
+SUITES_DIR holds these checked-out repositories, one directory each, named as on GitHub:
+
+    w3c/vc-di-eddsa-test-suite              w3c-ccg/vc-api-issuer-test-suite
+    w3c/vc-data-model-2.0-test-suite        w3c-ccg/vc-api-verifier-test-suite
+    w3c/vc-test-suite-implementations       w3c-ccg/data-integrity-test-suite-assertion
+
+for instance:
+
+    mkdir -p ~/suites && cd ~/suites
+    for r in w3c/vc-di-eddsa-test-suite w3c/vc-data-model-2.0-test-suite \
+             w3c-ccg/vc-api-issuer-test-suite w3c-ccg/vc-api-verifier-test-suite \
+             w3c/vc-test-suite-implementations w3c-ccg/data-integrity-test-suite-assertion; do
+        git clone --depth 1 https://github.com/$r
+    done
+
+On the first run the script points every git dependency in the suites' package.json files at
+the sibling directory (`file:../<name>`) and runs `npm install --install-links` in each suite,
+so npm needs only the registry. It is not part of `make test`: CI cannot fetch the suites.
+
+What one run does:
+  1. starts the service (`flask --app issuer run`) on a free loopback port with a fresh data
+     directory and a known platform API token;
+  2. starts a loopback TLS proxy in front of it with a throw-away CA and certificate (made with
+     `cryptography`; Node trusts it through NODE_EXTRA_CA_CERTS). The proxy adds the bearer
+     token the suites do not send, and records every credential the service issues;
+  3. writes a localConfig.cjs into each suite naming the service (issuer, verifier, VP verifier,
+     the platform DID; tags vc-api, eddsa-rdfc-2022, vc2.0) and runs it with mocha;
+  4. prints passed / failed / pending per suite and in total, and every failing test with its
+     assertion message;
+  5. verifies every issued credential with the npm reference libraries (@digitalcredentials/vc +
+     eddsa-rdfc-2022-cryptosuite, tests/interop/js/verify.mjs) and lists those that fail.
+Exit status 0 when every test passed and every issued credential verified, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import http.server
+import ipaddress
+import json
+import os
+import secrets
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "interop"))
+
+SUITES = {  # directory -> tag its tests select implementations by
+    "vc-api-issuer-test-suite": "vc-api",
+    "vc-api-verifier-test-suite": "vc-api",
+    "vc-di-eddsa-test-suite": "eddsa-rdfc-2022",
+    "vc-data-model-2.0-test-suite": "vc2.0",
+}
+LIBRARIES = ["vc-test-suite-implementations", "data-integrity-test-suite-assertion"]
+TAGS = ["vc-api", "eddsa-rdfc-2022", "vc2.0", "localhost"]
+MOCHA_TIMEOUT_MS = 30000
+
+
+# ---------------------------------------------------------------------------------------------
+# Preparing the checked-out suites
+
+
+def link_git_dependencies(suites_dir: Path) -> None:
+    """Point git dependencies at the sibling checkouts so npm needs only the registry."""
+    local = {p.name for p in suites_dir.iterdir() if p.is_dir()}
+    for name in list(SUITES) + LIBRARIES:
+        package = suites_dir / name / "package.json"
+        if not package.exists():
+            continue
+        data = json.loads(package.read_text())
+        changed = False
+        for section in ("dependencies", "devDependencies", "optionalDependencies"):
+            for dep, spec in data.get(section, {}).items():
+                if spec.startswith(("github:", "git+", "git:", "https://github.com/")):
+                    if dep not in local:
+                        sys.exit(f"{name} needs {dep} ({spec}): check it out into {suites_dir}")
+                    data[section][dep] = f"file:../{dep}"
+                    changed = True
+        if changed:
+            package.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def prepare(suites_dir: Path, names: list[str]) -> None:
+    missing = [n for n in names + LIBRARIES if not (suites_dir / n / "package.json").exists()]
+    if missing:
+        sys.exit(f"not found in {suites_dir}: {', '.join(missing)} (see the top of this script)")
+    link_git_dependencies(suites_dir)
+    for name in names:
+        directory = suites_dir / name
+        if (directory / "node_modules" / ".bin" / "mocha").exists():
+            continue
+        print(f"npm install in {directory} ...", flush=True)
+        subprocess.run(["npm", "install", "--install-links", "--no-audit", "--no-fund",
+                        "--loglevel=error"], cwd=directory, check=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The service and the proxy
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_certificates(directory: Path) -> tuple[Path, Path, Path]:
+    """A throw-away CA and a localhost / 127.0.0.1 certificate it signs; returns CA, cert, key."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = dt.datetime.now(dt.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "w3c suites throw-away CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False,
+                                       key_encipherment=False, data_encipherment=False,
+                                       key_agreement=False, key_cert_sign=True, crl_sign=True,
+                                       encipher_only=False, decipher_only=False), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+            .issuer_name(ca_name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([
+                x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    ca_path, cert_path, key_path = directory / "ca.pem", directory / "cert.pem", directory / "key.pem"
+    ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return ca_path, cert_path, key_path
+
+
+class Recorder:
+    """What went through the proxy: every credential issued, and each exchange for the report."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.issued: list[dict] = []
+        self.exchanges: list[dict] = []
+        self.suite = ""
+
+    def record(self, method: str, path: str, request: bytes, status: int, response: bytes):
+        with self.lock:
+            entry = {"suite": self.suite, "method": method, "path": path, "status": status,
+                     "request": _maybe_json(request), "response": _maybe_json(response)}
+            self.exchanges.append(entry)
+            if method == "POST" and path.split("?")[0].endswith("/credentials/issue") \
+                    and 200 <= status < 300 and isinstance(entry["response"], dict):
+                vc = entry["response"].get("verifiableCredential", entry["response"])
+                self.issued.append({"suite": self.suite, "credential": vc,
+                                    "request": entry["request"]})
+
+
+def _maybe_json(body: bytes):
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")[:2000]
+
+
+def make_proxy_handler(upstream_port: int, token: str, recorder: Recorder):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):  # quiet
+            pass
+
+        def _forward(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            headers = {k: v for k, v in self.headers.items()
+                       if k.lower() not in ("host", "authorization", "connection",
+                                            "content-length", "transfer-encoding")}
+            headers["Authorization"] = f"Bearer {token}"
+            headers["Host"] = f"127.0.0.1:{upstream_port}"
+            connection = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
+            try:
+                connection.request(self.command, self.path, body=body or None, headers=headers)
+                answer = connection.getresponse()
+                data = answer.read()
+                status = answer.status
+                answer_headers = answer.getheaders()
+            except OSError as error:
+                data = json.dumps({"proxy error": str(error)}).encode()
+                status, answer_headers = 502, [("Content-Type", "application/json")]
+            finally:
+                connection.close()
+            recorder.record(self.command, self.path, body, status, data)
+            self.send_response(status)
+            for key, value in answer_headers:
+                if key.lower() not in ("connection", "content-length", "transfer-encoding",
+                                       "server", "date"):
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = _forward
+
+    return Handler
+
+
+def start_proxy(upstream_port: int, token: str, recorder: Recorder, cert: Path, key: Path):
+    handler = make_proxy_handler(upstream_port, token, recorder)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+class Service:
+    def __init__(self, data_dir: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.token = secrets.token_urlsafe(32)
+        self.env = dict(os.environ, ISSUER_DATA_DIR=str(data_dir), ISSUER_BASE_URL=self.base,
+                        ISSUER_API_TOKEN=self.token, ISSUER_DEMO="false",
+                        FLASK_DEBUG="0", PYTHONUNBUFFERED="1")
+        self.env.pop("ISSUER_DATABASE_URL", None)
+        self.log_path = data_dir / "service.log"
+        self.process: subprocess.Popen | None = None
+
+    def flask(self) -> list[str]:
+        return [str(ROOT / ".venv" / "bin" / "flask"), "--app", "issuer"]
+
+    def start(self) -> None:
+        log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(
+            self.flask() + ["run", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"the service stopped at start:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                urllib.request.urlopen(f"{self.base}/.well-known/did.json", timeout=2)
+                return
+            except urllib.error.HTTPError:
+                return  # it answers
+            except OSError:
+                time.sleep(0.3)
+        sys.exit(f"the service did not answer within 60 s:\n{self.log_path.read_text()[-3000:]}")
+
+    def did(self) -> str:
+        out = subprocess.run(self.flask() + ["did"], cwd=ROOT, env=self.env, check=True,
+                             capture_output=True, text=True).stdout.split()
+        return out[-1]
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+# ---------------------------------------------------------------------------------------------
+# Running the suites
+
+
+def write_local_config(directory: Path, base: str, did: str) -> None:
+    config = {
+        "settings": {"enableInteropTests": False, "testAllImplementations": False},
+        "implementations": [{
+            "name": "Open Recognition (local)",
+            "implementation": "issuer",
+            "issuers": [{"id": did, "endpoint": f"{base}/credentials/issue",
+                         "supports": {"vc": ["1.1", "2.0"]}, "tags": TAGS}],
+            "verifiers": [{"id": did, "endpoint": f"{base}/credentials/verify", "tags": TAGS}],
+            "vpVerifiers": [{"id": did, "endpoint": f"{base}/presentations/verify",
+                             "tags": TAGS}],
+        }],
+    }
+    (directory / "localConfig.cjs").write_text(
+        "// written by bench/w3c_suites.py of the issuer project for one local run\n"
+        f"module.exports = {json.dumps(config, indent=2)};\n")
+
+
+def run_suite(directory: Path, ca: Path, out: Path) -> dict:
+    mocha = directory / "node_modules" / ".bin" / "mocha"
+    env = dict(os.environ, NODE_EXTRA_CA_CERTS=str(ca), APP_ROOT_PATH=str(directory),
+               NODE_ENV="test")
+    log = out.with_suffix(".log")
+    with open(log, "wb") as stream:
+        subprocess.run([str(mocha), "tests/", "--timeout", str(MOCHA_TIMEOUT_MS),
+                        "--preserve-symlinks", "--reporter", "json",
+                        "--reporter-option", f"output={out}"],
+                       cwd=directory, env=env, stdout=stream, stderr=subprocess.STDOUT)
+    if not out.exists():
+        return {"error": f"mocha wrote no report; see {log}:\n{log.read_text()[-3000:]}"}
+    return json.loads(out.read_text())
+
+
+def summarize(name: str, report: dict) -> dict:
+    if "error" in report:
+        return {"suite": name, "error": report["error"], "passed": 0, "failed": 0, "pending": 0,
+                "failures": []}
+    failures = []
+    for test in report.get("failures", []):
+        err = test.get("err") or {}
+        failures.append({"title": test.get("fullTitle") or test.get("title"),
+                         "file": Path(test.get("file") or "").name,
+                         "message": (err.get("message") or "").strip(),
+                         "stack": (err.get("stack") or "").strip()})
+    return {"suite": name, "passed": len(report.get("passes", [])),
+            "failed": len(report.get("failures", [])),
+            "pending": len(report.get("pending", [])), "failures": failures}
+
+
+# ---------------------------------------------------------------------------------------------
+# The issued credentials in the reference libraries
+
+
+def check_issued(issued: list[dict], base: str) -> list[dict]:
+    from harness import ReferenceVerifier, ensure_installed
+
+    ensure_installed()
+    verifier = ReferenceVerifier()
+    problems = []
+    try:
+        for item in issued:
+            credential = item["credential"]
+            if not isinstance(credential, dict):
+                problems.append({**item, "errors": ["the answer is not a JSON object"]})
+                continue
+            result = verifier.verify(credential, allow_http=[base + "/"], test_contexts=True)
+            if not result.get("verified"):
+                problems.append({**item, "errors": result.get("errors"),
+                                 "warnings": result.get("warnings")})
+    finally:
+        close = getattr(verifier, "close", None)
+        if close:
+            close()
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("suites_dir", type=Path)
+    parser.add_argument("--only", nargs="*", choices=list(SUITES), default=list(SUITES))
+    parser.add_argument("--json", type=Path, help="write every result and exchange here")
+    parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument("--quiet", action="store_true", help="titles only, no assertion text")
+    args = parser.parse_args(argv)
+    suites_dir = args.suites_dir.resolve()
+    prepare(suites_dir, args.only)
+
+    work = Path(tempfile.mkdtemp(prefix="w3c-suites-"))
+    (work / "data").mkdir(mode=0o700)
+    service = Service(work / "data")
+    recorder = Recorder()
+    results = []
+    problems: list[dict] = []
+    proxy = None
+    try:
+        ca, cert, key = make_certificates(work)
+        service.start()
+        did = service.did()
+        proxy = start_proxy(service.port, service.token, recorder, cert, key)
+        base = f"https://localhost:{proxy.server_address[1]}"
+        print(f"service {service.base} (issuer {did}), TLS proxy {base}", flush=True)
+        for name in args.only:
+            directory = suites_dir / name
+            write_local_config(directory, base, did)
+            recorder.suite = name
+            started = time.monotonic()
+            summary = summarize(name, run_suite(directory, ca, work / f"{name}.json"))
+            summary["seconds"] = round(time.monotonic() - started, 1)
+            results.append(summary)
+            print(f"{name}: {summary['passed']} passed, {summary['failed']} failed, "
+                  f"{summary['pending']} pending ({summary['seconds']} s)", flush=True)
+        recorder.suite = ""
+        print(f"checking {len(recorder.issued)} issued credentials in the reference libraries",
+              flush=True)
+        problems = check_issued(recorder.issued, service.base)
+    finally:
+        if proxy:
+            proxy.shutdown()
+        service.stop()
+
+    print("\n== failures")
+    for summary in results:
+        if summary.get("error"):
+            print(f"\n[{summary['suite']}] did not run: {summary['error']}")
+        for failure in summary["failures"]:
+            print(f"\n[{summary['suite']}] {failure['title']}")
+            if not args.quiet and failure["message"]:
+                print("    " + failure["message"].replace("\n", "\n    ")[:1500])
+    print("\n== issued credentials the reference libraries do not verify")
+    for problem in problems:
+        credential = problem["credential"]
+        ident = credential.get("id") if isinstance(credential, dict) else None
+        print(f"\n[{problem['suite']}] {ident}: {'; '.join(map(str, problem['errors'] or []))}")
+    passed = sum(s["passed"] for s in results)
+    failed = sum(s["failed"] for s in results)
+    print("\n== totals")
+    for s in results:
+        print(f"{s['suite']:32} {s['passed']:4} passed {s['failed']:4} failed "
+              f"{s['pending']:4} pending")
+    print(f"{'total':32} {passed:4} passed {failed:4} failed of {passed + failed}")
+    print(f"issued credentials: {len(recorder.issued)}, verified by the reference libraries: "
+          f"{len(recorder.issued) - len(problems)}, not verified: {len(problems)}")
+    if args.json:
+        args.json.write_text(json.dumps({"results": results, "issued": recorder.issued,
+                                         "reference_failures": problems,
+                                         "exchanges": recorder.exchanges}, indent=1))
+    if args.keep:
+        print(f"data, logs and mocha reports kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if failed == 0 and not problems and all("error" not in s for s in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
