@@ -483,6 +483,31 @@ def describe_exchange(exchange: dict, limit: int = 700) -> str:
     return "\n".join(lines)
 
 
+def cause(failure: dict) -> str:
+    """A one-line grouping key: what the service did wrong, as far as the exchanges tell."""
+    message = failure["message"]
+    refused = [e for e in failure["exchanges"] if e["status"] >= 400]
+    if "unwanted rejection" in message or "expected HTTPError" in message:
+        if refused:
+            answer = refused[-1]["response"]
+            detail = answer.get("detail") if isinstance(answer, dict) else None
+            if isinstance(answer, dict) and detail is None and answer.get("errors"):
+                detail = "; ".join(str(e.get("message")) for e in answer["errors"]
+                                   if isinstance(e, dict))
+            detail = re.sub(r"did:key:z\w+|https?://127\.0\.0\.1:\d+\S*|urn:uuid:[\w-]+", "…",
+                            str(detail or answer))
+            return f"refused a valid request: {refused[-1]['status']} {detail[:160]}"
+        return "refused a valid request"
+    if "Missing expected rejection" in message or "Expected no result" in message \
+            or "expected no answer" in message:
+        return "accepted (201/200) what it should refuse"
+    unknown = re.search(r"Dereferencing a URL did not result in a valid JSON-LD object.*"
+                        r"URL: \"([^\"]*)\"", message, flags=re.S)
+    if unknown:
+        return f"the suite's own loader lacks a context the service put in: {unknown.group(1)}"
+    return (message.splitlines()[0] if message else "no message")[:200]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("suites_dir", type=Path)
@@ -539,6 +564,16 @@ def main(argv: list[str] | None = None) -> int:
                 print(indent(short_message(failure["message"]), 4))
                 for exchange in failure["exchanges"]:
                     print(indent(describe_exchange(exchange), 6))
+    print("\n== failures by cause")
+    groups: dict[str, list[str]] = {}
+    for summary in results:
+        for failure in summary["failures"]:
+            groups.setdefault(cause(failure), []).append(
+                f"[{summary['suite']}] {failure['title']}")
+    for key, titles in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        print(f"\n{len(titles):3}  {key}")
+        for title in titles:
+            print(f"       {title[:160]}")
     print("\n== issued credentials the reference libraries do not verify")
     for problem in problems:
         credential = problem["credential"]
