@@ -1,6 +1,7 @@
 """Runs the four W3C test suites against a freshly started service and reports every failure.
 
-Usage: python bench/w3c_suites.py SUITES_DIR [--only NAME ...] [--json OUT] [--keep]
+Usage: .venv/bin/python bench/w3c_suites.py SUITES_DIR [--only NAME ...] [--json OUT] [--keep]
+       (after `make install` and `make tests/interop/node_modules/.installed`)
 
 SUITES_DIR holds these checked-out repositories, one directory each, named as on GitHub:
 
@@ -27,8 +28,10 @@ What one run does:
   2. starts a loopback TLS proxy in front of it with a throw-away CA and certificate (made with
      `cryptography`; Node trusts it through NODE_EXTRA_CA_CERTS). The proxy adds the bearer
      token the suites do not send, and records every credential the service issues;
-  3. writes a localConfig.cjs into each suite naming the service (issuer, verifier, VP verifier,
-     the platform DID; tags vc-api, eddsa-rdfc-2022, vc2.0) and runs it with mocha;
+  3. writes a localConfig.cjs naming the service (issuer, verifier, VP verifier, the platform
+     DID; tags vc-api, eddsa-rdfc-2022, vc2.0) into a directory of this run, and runs each suite
+     with mocha, APP_ROOT_PATH pointing there (the suites themselves are left unchanged, so
+     several runs may share one SUITES_DIR);
   4. prints passed / failed / pending per suite and in total, and every failing test with its
      assertion message;
   5. verifies every issued credential with the npm reference libraries (@digitalcredentials/vc +
@@ -318,11 +321,15 @@ def write_local_config(directory: Path, base: str, did: str) -> None:
         f"module.exports = {json.dumps(config, indent=2)};\n")
 
 
-def run_suite(directory: Path, ca: Path, out: Path) -> tuple[dict, list[dict]]:
-    """Mocha's JSON report and the start time of each test and hook."""
+def run_suite(directory: Path, config_dir: Path, ca: Path, out: Path) -> tuple[dict, list[dict]]:
+    """Mocha's JSON report and the start time of each test and hook.
+
+    vc-test-suite-implementations reads localConfig.cjs from the application root, which
+    APP_ROOT_PATH sets: the configuration stays in this run's directory, not in the suite.
+    """
     mocha = directory / "node_modules" / ".bin" / "mocha"
     events = out.with_suffix(".events.json")
-    env = dict(os.environ, NODE_EXTRA_CA_CERTS=str(ca), APP_ROOT_PATH=str(directory),
+    env = dict(os.environ, NODE_EXTRA_CA_CERTS=str(ca), APP_ROOT_PATH=str(config_dir),
                NODE_ENV="test", W3C_SUITES_EVENTS=str(events))
     log = out.with_suffix(".log")
     with open(log, "wb") as stream:
@@ -517,6 +524,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="titles only, no assertion text")
     args = parser.parse_args(argv)
     suites_dir = args.suites_dir.resolve()
+    if not (ROOT / ".venv" / "bin" / "flask").exists():
+        sys.exit("run `make install` first: the service runs from .venv")
     prepare(suites_dir, args.only)
 
     work = Path(tempfile.mkdtemp(prefix="w3c-suites-"))
@@ -535,13 +544,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"service {service.base} (issuer {did}), TLS proxy {base}", flush=True)
         for name in args.only:
             directory = suites_dir / name
-            write_local_config(directory, base, did)
+            config_dir = work / name
+            config_dir.mkdir()
+            write_local_config(config_dir, base, did)
             recorder.suite = name
             started = time.monotonic()
-            report, events = run_suite(directory, ca, work / f"{name}.json")
+            report, events = run_suite(directory, config_dir, ca, work / f"{name}.json")
             summary = summarize(name, report, attribute(
                 events, [e for e in recorder.exchanges if e["suite"] == name]))
             summary["seconds"] = round(time.monotonic() - started, 1)
+            if not summary.get("error") and summary["passed"] + summary["failed"] == 0:
+                summary["error"] = ("no test ran against the service: the suite did not pick up "
+                                    f"{config_dir / 'localConfig.cjs'} or none of its tags match")
             results.append(summary)
             print(f"{name}: {summary['passed']} passed, {summary['failed']} failed, "
                   f"{summary['pending']} pending ({summary['seconds']} s)", flush=True)
