@@ -1,7 +1,9 @@
 """Runs the four W3C test suites against a freshly started service and reports every failure.
 
 Usage: .venv/bin/python bench/w3c_suites.py SUITES_DIR [--only NAME ...] [--json OUT] [--keep]
-       (after `make install` and `make tests/interop/node_modules/.installed`)
+                                            [--quiet] [--service-root CHECKOUT]
+       (after `make install` and `make tests/interop/node_modules/.installed`; --service-root
+       runs the service of another checkout, its own `make install` done)
 
 SUITES_DIR holds these checked-out repositories, one directory each, named as on GitHub:
 
@@ -32,11 +34,13 @@ What one run does:
      DID; tags vc-api, eddsa-rdfc-2022, vc2.0) into a directory of this run, and runs each suite
      with mocha, APP_ROOT_PATH pointing there (the suites themselves are left unchanged, so
      several runs may share one SUITES_DIR);
-  4. prints passed / failed / pending per suite and in total, and every failing test with its
-     assertion message;
+  4. prints every failing test with its assertion, the requests it made (matched by time: mocha
+     runs one test at a time) and what the service answered; then the failures grouped by
+     cause, and passed / failed / pending per suite and in total;
   5. verifies every issued credential with the npm reference libraries (@digitalcredentials/vc +
      eddsa-rdfc-2022-cryptosuite, tests/interop/js/verify.mjs) and lists those that fail.
-Exit status 0 when every test passed and every issued credential verified, 1 otherwise.
+Exit status 0 when every test passed and every issued credential verified, 1 otherwise (three
+failures are inherent to the suites' vectors and fixtures, so expect 1 even when all is well).
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ import tempfile
 import textwrap
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -134,11 +139,12 @@ def make_certificates(directory: Path) -> tuple[Path, Path, Path]:
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     now = dt.datetime.now(dt.timezone.utc)
+    start, end = now - dt.timedelta(minutes=5), now + dt.timedelta(days=1)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "w3c suites throw-away CA")])
     ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
           .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+          .not_valid_before(start).not_valid_after(end)
           .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
           .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False,
                                        key_encipherment=False, data_encipherment=False,
@@ -150,14 +156,14 @@ def make_certificates(directory: Path) -> tuple[Path, Path, Path]:
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
             .issuer_name(ca_name).public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+            .not_valid_before(start).not_valid_after(end)
             .add_extension(x509.SubjectAlternativeName([
                 x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
                 critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .sign(ca_key, hashes.SHA256()))
-    ca_path, cert_path, key_path = directory / "ca.pem", directory / "cert.pem", directory / "key.pem"
+    ca_path, cert_path, key_path = (directory / name for name in ("ca.pem", "cert.pem", "key.pem"))
     ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
@@ -253,25 +259,29 @@ def start_proxy(upstream_port: int, token: str, recorder: Recorder, cert: Path, 
 
 
 class Service:
-    def __init__(self, data_dir: Path):
+    """`flask --app issuer run` of the worktree `root` (its own .venv and issuer package)."""
+
+    def __init__(self, data_dir: Path, root: Path = ROOT):
+        self.root = root
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.token = secrets.token_urlsafe(32)
         self.env = dict(os.environ, ISSUER_DATA_DIR=str(data_dir), ISSUER_BASE_URL=self.base,
                         ISSUER_API_TOKEN=self.token, ISSUER_DEMO="false",
-                        FLASK_DEBUG="0", PYTHONUNBUFFERED="1")
+                        FLASK_DEBUG="0", PYTHONUNBUFFERED="1",
+                        PYTHONDONTWRITEBYTECODE="1")  # leaves another checkout as it is
         self.env.pop("ISSUER_DATABASE_URL", None)
         self.log_path = data_dir / "service.log"
         self.process: subprocess.Popen | None = None
 
     def flask(self) -> list[str]:
-        return [str(ROOT / ".venv" / "bin" / "flask"), "--app", "issuer"]
+        return [str(self.root / ".venv" / "bin" / "flask"), "--app", "issuer"]
 
     def start(self) -> None:
         log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             self.flask() + ["run", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -286,7 +296,7 @@ class Service:
         sys.exit(f"the service did not answer within 60 s:\n{self.log_path.read_text()[-3000:]}")
 
     def did(self) -> str:
-        out = subprocess.run(self.flask() + ["did"], cwd=ROOT, env=self.env, check=True,
+        out = subprocess.run(self.flask() + ["did"], cwd=self.root, env=self.env, check=True,
                              capture_output=True, text=True).stdout.split()
         return out[-1]
 
@@ -522,15 +532,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write every result and exchange here")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     parser.add_argument("--quiet", action="store_true", help="titles only, no assertion text")
+    parser.add_argument("--service-root", type=Path, default=ROOT,
+                        help="run the service of another checkout (after `make install` there)")
     args = parser.parse_args(argv)
     suites_dir = args.suites_dir.resolve()
-    if not (ROOT / ".venv" / "bin" / "flask").exists():
-        sys.exit("run `make install` first: the service runs from .venv")
+    service_root = args.service_root.resolve()
+    if not (service_root / ".venv" / "bin" / "flask").exists():
+        sys.exit(f"run `make install` in {service_root} first: the service runs from its .venv")
     prepare(suites_dir, args.only)
 
     work = Path(tempfile.mkdtemp(prefix="w3c-suites-"))
     (work / "data").mkdir(mode=0o700)
-    service = Service(work / "data")
+    service = Service(work / "data", service_root)
     recorder = Recorder()
     results = []
     problems: list[dict] = []
@@ -541,7 +554,8 @@ def main(argv: list[str] | None = None) -> int:
         did = service.did()
         proxy = start_proxy(service.port, service.token, recorder, cert, key)
         base = f"https://localhost:{proxy.server_address[1]}"
-        print(f"service {service.base} (issuer {did}), TLS proxy {base}", flush=True)
+        print(f"service of {service_root} at {service.base} (issuer {did}), TLS proxy {base}",
+              flush=True)
         for name in args.only:
             directory = suites_dir / name
             config_dir = work / name

@@ -15,7 +15,9 @@ class TimedJSONReporter extends JSONReporter {
     const title = runnable =>
       typeof runnable.fullTitle === 'function' ? runnable.fullTitle() : runnable.title;
     let current = null;
-    runner.on('hook', hook => events.push({at: Date.now() / 1000, kind: 'hook', title: title(hook)}));
+    runner.on('hook', hook => events.push({
+      at: Date.now() / 1000, kind: 'hook', title: title(hook)
+    }));
     runner.on('test', test => {
       current = {at: Date.now() / 1000, kind: 'test', title: title(test), state: null};
       events.push(current);
