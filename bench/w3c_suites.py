@@ -69,7 +69,6 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "interop"))
 
 SUITES = {  # directory -> tag its tests select implementations by
     "vc-api-issuer-test-suite": "vc-api",
@@ -440,10 +439,25 @@ def inside_validity(credential: dict) -> str | None:
         "+00:00", "Z")
 
 
-def check_issued(issued: list[dict], base: str) -> list[dict]:
-    from harness import ReferenceVerifier, ensure_installed
+def reference_harness(service_root: Path):
+    """tests/interop/harness.py of the checkout under test when its npm packages are installed
+    (its pinned contexts are the ones its credentials use), else this checkout's."""
+    import importlib.util
 
-    ensure_installed()
+    root = service_root
+    if not (root / "tests" / "interop" / "node_modules" / ".installed").exists():
+        root = ROOT
+    spec = importlib.util.spec_from_file_location(
+        "reference_harness", root / "tests" / "interop" / "harness.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def check_issued(issued: list[dict], base: str, service_root: Path = ROOT) -> list[dict]:
+    harness = reference_harness(service_root)
+    ReferenceVerifier = harness.ReferenceVerifier
+    harness.ensure_installed()
     verifier = ReferenceVerifier()
     problems = []
     try:
@@ -576,7 +590,7 @@ def main(argv: list[str] | None = None) -> int:
         recorder.suite = ""
         print(f"checking {len(recorder.issued)} issued credentials in the reference libraries",
               flush=True)
-        problems = check_issued(recorder.issued, service.base)
+        problems = check_issued(recorder.issued, service.base, service_root)
     finally:
         if proxy:
             proxy.shutdown()
