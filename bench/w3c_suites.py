@@ -257,6 +257,11 @@ def start_proxy(upstream_port: int, token: str, recorder: Recorder, cert: Path, 
     return server
 
 
+def stop_proxy(server) -> None:
+    server.shutdown()
+    server.server_close()
+
+
 class Service:
     """`flask --app issuer run` of the worktree `root` (its own .venv and issuer package)."""
 
@@ -277,18 +282,19 @@ class Service:
         return [str(self.root / ".venv" / "bin" / "flask"), "--app", "issuer"]
 
     def start(self) -> None:
-        log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             self.flask() + ["run", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            cwd=self.root, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 sys.exit(f"the service stopped at start:\n{self.log_path.read_text()[-3000:]}")
             try:
-                urllib.request.urlopen(f"{self.base}/.well-known/did.json", timeout=2)
-                return
-            except urllib.error.HTTPError:
+                with urllib.request.urlopen(f"{self.base}/.well-known/did.json", timeout=2):
+                    return
+            except urllib.error.HTTPError as error:
+                error.close()
                 return  # it answers
             except OSError:
                 time.sleep(0.3)
@@ -306,6 +312,9 @@ class Service:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait(10)
+        if getattr(self, "_log", None):
+            self._log.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -593,7 +602,7 @@ def main(argv: list[str] | None = None) -> int:
         problems = check_issued(recorder.issued, service.base, service_root)
     finally:
         if proxy:
-            proxy.shutdown()
+            stop_proxy(proxy)
         service.stop()
 
     print("\n== failures")
