@@ -40,7 +40,9 @@ _types = type_list
 def _raise(problems: Iterable[str]) -> None:
     found = list(problems)
     if found:
-        raise DocumentError("; ".join(found))
+        error = DocumentError("; ".join(found))
+        error.problems = found  # one by one, so a verifier can tell nits from failures
+        raise error
 
 
 def _objects(value: Any, path: str, check) -> Problems:
