@@ -107,9 +107,12 @@ class Verifier:
         if self.schemas is None or schema_id is None:
             return
         problems = self.schemas.validate(doc, schema_id)
-        for problem in [p for p in problems if tolerated.schema_nit(doc, p)]:
-            problems.remove(problem)
-            result.warn("conformance", f"{NOT_CONFORMING} (1EdTech JSON Schema): {problem}")
+        if problems:  # judged again with the tolerated deviations in their conforming form
+            remaining = self.schemas.validate(tolerated.conforming_copy(doc), schema_id)
+            if not remaining and not result.warnings:  # else the structure warnings said it
+                result.warn("conformance", f"{NOT_CONFORMING} (1EdTech JSON Schema): "
+                            + "; ".join(problems[:5]))
+            problems = remaining
         if problems:
             result.add("schema", FAILED, "; ".join(problems[:5]), VC + "MALFORMED_VALUE_ERROR")
         else:
