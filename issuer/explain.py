@@ -110,6 +110,8 @@ def _format_line(result: VerificationResult) -> dict:
     kind = ("Open Badge" if OB_TYPES & set(result.types) else "endorsement"
             if "EndorsementCredential" in result.types else "credential")
     rules = " and follows the Open Badges 3.0 rules" if schema is not None else ""
+    if any(w.name == "conformance" for w in result.warnings):
+        rules = ", with deviations from the Open Badges 3.0 rules that do not affect its validity"
     return _line("format", OK, f"It is a well-formed {kind}{rules}.")
 
 

@@ -80,6 +80,7 @@ def test_the_page_shows_warnings_beside_the_verdict(app):
     page = Browser(app).submit("/verify", {"credential": json.dumps(dcc(DCC_BADGE))})
     html = page.get_data(as_text=True)
     assert '<p class="verdict ok" role="status">Verified</p>' in html
+    assert "with deviations from the Open Badges 3.0 rules that do not affect its validity" in html
     assert ("<strong>Warning:</strong> Does not fully conform to OB 3.0: credentialSubject: needs "
             "an id or at least one identifier.") in html
 
@@ -92,3 +93,41 @@ def test_a_structure_failure_still_reports_signature_and_status(app):
     assert "This is not a well-formed credential" in html
     assert "The signature is not valid" in html
     assert "It has no revocation status" not in html and "It is not revoked." in html
+
+
+def test_embedded_key_and_a_status_list_kept_by_another_party(tmp_path, loopback):
+    """A controller document with its key only inside assertionMethod (as DCC's did:web documents
+    are), and a status list signed by a status service rather than by the issuer."""
+    from datetime import datetime, timezone
+
+    from issuer.credentials import documents, keys, proof, status
+    from issuer.credentials.canonical import Canonicalizer
+    from issuer.credentials.loader import DocumentLoader
+    from tests.conftest import make_app
+
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    canon = Canonicalizer(DocumentLoader())
+    issuer_key, keeper_key = keys.generate_private_key(), keys.generate_private_key()
+    did = loopback.base + "issuer"  # did:web needs https; a plain-http controller takes the same path
+    vm = did + "#key-1"
+    loopback.put("issuer", {
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": did, "assertionMethod": [keys.verification_method(did, issuer_key.public_key(), vm)]})
+    keeper = keys.did_key(keeper_key.public_key())
+    list_url = loopback.base + "status/1"
+    listing = status.status_list_credential(list_url, keeper, status.StatusList().encode(), valid_from=start)
+    loopback.put("status/1", proof.add_proof(listing, keeper_key, verification_method=keys.did_key_vm_id(keeper),
+                                             canonicalizer=canon))
+    achievement = documents.achievement("https://other.example/a/1", "Helper", "Helps.",
+                                        documents.criteria("Help."))
+    badge = proof.add_proof(documents.open_badge_credential(
+        "urn:uuid:00000000-0000-4000-8000-000000000042", documents.profile(did, name="Other"),
+        "did:example:ada", achievement, valid_from=start, status=status.status_entry(list_url, 3)),
+        issuer_key, verification_method=vm, canonicalizer=canon)
+    app = make_app(tmp_path, ISSUER_FETCH_ALLOW_PRIVATE=True)
+    body = app.test_client().post("/credentials/verify", json={"verifiableCredential": badge}).get_json()
+    assert body["verified"] is True, body["errors"]
+    assert [c["message"] for c in body["result"]["checks"] if c["check"] == "status"] == [
+        f"not revoked (the status list is signed by {keeper})"]
+    html = Browser(app).submit("/verify", {"credential": json.dumps(badge)}).get_data(as_text=True)
+    assert f"It is not revoked (according to a status list signed by {keeper})." in html
