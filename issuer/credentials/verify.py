@@ -132,6 +132,13 @@ class Verifier:
         _demote_unsupported_beside_valid(result, start)
 
     def _one_proof(self, doc, item, result, purpose, challenge, domain) -> None:
+        if isinstance(item, dict) and not isinstance(item.get("type"), str):
+            result.add("proof", FAILED, "proof has no type", SECURITY + "MALFORMED_PROOF_ERROR")
+            return
+        if isinstance(item, dict) and proof.suite_of(item) is None:  # decided first, with no fetch
+            result.add("proof", UNSUPPORTED, f"it is signed with {_suite(item)}, a kind of "
+                       "signature this service cannot check", SECURITY + "PROOF_VERIFICATION_ERROR")
+            return
         vm_id = item.get("verificationMethod") if isinstance(item, dict) else None
         if not isinstance(vm_id, str):
             result.add("proof", FAILED, "proof has no verificationMethod", SECURITY + "MALFORMED_PROOF_ERROR")
@@ -145,10 +152,6 @@ class Verifier:
             return
         if domain is not None and item.get("domain") != domain:
             result.add("proof", FAILED, "proof domain does not match", SECURITY + "INVALID_DOMAIN_ERROR")
-            return
-        if proof.suite_of(item) is None:  # decided before the key is looked up (no fetch)
-            result.add("proof", UNSUPPORTED, f"it is signed with {_suite(item)}, a kind of "
-                       "signature this service cannot check", SECURITY + "PROOF_VERIFICATION_ERROR")
             return
         key = self._key(vm_id, result)
         if key is None:

@@ -237,3 +237,12 @@ def test_1edtech_revocation_list_is_unsupported_without_a_fetch(canon):
     assert outcomes(result)["status"] == "unsupported" and outcomes(result)["proof"] == "ok"
     assert not result.verified
     assert "1EdTechRevocationList" in next(c.message for c in result.checks if c.name == "status")
+
+
+def test_a_proof_without_a_type_is_malformed_not_unsupported(canon):
+    signer = Signer(canon)
+    badge = signer.sign(signer.badge())
+    del badge["proof"]["type"]
+    result = make_verifier(canon).verify(badge)
+    assert outcomes(result)["proof"] == "failed"
+    assert [c.message for c in result.checks if c.name == "proof"] == ["proof has no type"]
