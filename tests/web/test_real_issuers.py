@@ -131,3 +131,15 @@ def test_embedded_key_and_a_status_list_kept_by_another_party(tmp_path, loopback
         f"not revoked (the status list is signed by {keeper})"]
     html = Browser(app).submit("/verify", {"credential": json.dumps(badge)}).get_data(as_text=True)
     assert f"It is not revoked (according to a status list signed by {keeper})." in html
+
+
+def test_the_explaining_api_says_unsupported_and_carries_warnings(app):
+    from tests.web.test_credential_page import person
+    browser, _ = person(app, "ada")
+    auth = {"Authorization": f"Bearer {browser.api_token()}"}
+    jwt = browser.client.post("/api/v1/verify", json={"credential": JWT}, headers=auth)
+    body = jwt.get_json()
+    assert jwt.status_code == 422 and body["verdict"] == "Cannot be checked here"
+    assert [c["outcome"] for c in body["checks"]] == ["unsupported"]
+    nits = browser.client.post("/api/v1/verify", json={"credential": dcc(DCC_BADGE)}, headers=auth)
+    assert nits.status_code == 200 and len(nits.get_json()["warnings"]) == 2
