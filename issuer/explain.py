@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from .credentials.errors import CredentialError
-from .credentials.results import FAILED, OK, UNCHECKED, VerificationResult
+from .credentials.results import FAILED, OK, UNCHECKED, UNSUPPORTED, VerificationResult
 from .credentials.vocab import parse_datetime
 
-VERDICTS = {OK: "Verified", FAILED: "Not verified", UNCHECKED: "Could not be fully checked"}
-TONES = {OK: "ok", FAILED: "failed", UNCHECKED: "unchecked"}  # CSS classes of check/verdict
+VERDICTS = {OK: "Verified", FAILED: "Not verified", UNCHECKED: "Could not be fully checked",
+            UNSUPPORTED: "Cannot be checked here"}
+TONES = {OK: "ok", FAILED: "failed", UNCHECKED: "unchecked", UNSUPPORTED: "unsupported"}  # CSS classes
+NOT_JUDGED = ("This says nothing about whether it is genuine: a verifier that supports this kind "
+              "of credential can check it.")
 KINDS = {"platform": "platform", "community": "community", "person": "member"}
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
@@ -43,21 +46,26 @@ def explain(result: VerificationResult, *, revocation_reason: str | None = None,
               _related_line(result)]
     lines += [_line(c.name, c.outcome, f"Something else went wrong: {c.message}.")
               for c in result.checks if c.name not in
-              ("structure", "schema", "proof", "issuer", "status", "validity", "relatedResource")]
+              ("format", "structure", "schema", "proof", "issuer", "status", "validity",
+               "relatedResource")]
     endorsements = [_endorsement(e, issuers) for e in result.endorsements]
     lines += [e["line"] for e in endorsements]
     overall = verdict_of(result)
     return {"verified": result.verified, "verdict": VERDICTS[overall], "tone": TONES[overall],
             "issuer": signer, "checks": [line for line in lines if line is not None],
+            "warnings": [_warning(w.message) for w in result.warnings],
             "endorsements": endorsements}
 
 
 def verdict_of(result: VerificationResult) -> str:
-    """ok when every check is ok; failed when any failed (or nothing was checked); else unchecked."""
+    """ok when every check is ok; failed when any failed (or nothing was checked); unsupported
+    when something could not be checked because we do not implement it; else unchecked."""
     if result.verified:
         return OK
     outcomes = {c.outcome for c in result.checks}
-    return UNCHECKED if outcomes and FAILED not in outcomes else FAILED
+    if not outcomes or FAILED in outcomes:
+        return FAILED
+    return UNSUPPORTED if UNSUPPORTED in outcomes else UNCHECKED
 
 
 def date_words(value: datetime) -> str:
@@ -84,7 +92,16 @@ def _worst(result: VerificationResult, name: str) -> tuple[str, str] | None:
     return outcome, next(c.message for c in result.checks if c.name == name and c.outcome == outcome)
 
 
+def _warning(message: str) -> str:
+    """A conformance warning as a sentence (it stands beside the verdict, it does not change it)."""
+    return message[0].upper() + message[1:] + ("" if message.endswith(".") else ".")
+
+
 def _format_line(result: VerificationResult) -> dict:
+    unsupported = _worst(result, "format")
+    if unsupported is not None:
+        return _line("format", UNSUPPORTED, f"This service cannot check this credential: "
+                     f"{unsupported[1]}. {NOT_JUDGED}")
     structure, schema = _worst(result, "structure"), _worst(result, "schema")
     if structure is None or structure[0] != OK:
         message = structure[1] if structure else "nothing could be read"
@@ -95,6 +112,8 @@ def _format_line(result: VerificationResult) -> dict:
     kind = ("Open Badge" if OB_TYPES & set(result.types) else "endorsement"
             if "EndorsementCredential" in result.types else "credential")
     rules = " and follows the Open Badges 3.0 rules" if schema is not None else ""
+    if any(w.name == "conformance" for w in result.warnings):
+        rules = ", with deviations from the Open Badges 3.0 rules that do not affect its validity"
     return _line("format", OK, f"It is a well-formed {kind}{rules}.")
 
 
@@ -116,7 +135,8 @@ def _signature_line(result: VerificationResult, signer: str) -> dict | None:
     text = {OK: f"The signature is valid: nothing was changed since {signer} signed it.",
             FAILED: f"The signature is not valid ({message}): the credential was changed after "
                     "it was signed, or it was not signed by the key it names.",
-            UNCHECKED: f"The signature could not be checked: {message}."}[outcome]
+            UNCHECKED: f"The signature could not be checked: {message}.",
+            UNSUPPORTED: f"The signature cannot be checked here: {message}. {NOT_JUDGED}"}[outcome]
     return _line("signature", outcome, text)
 
 
@@ -133,18 +153,24 @@ def _issuer_line(result: VerificationResult, signer: str,
     return _line("issuer", outcome, f"The signing key does not belong to {signer}{kind}: {message}.")
 
 
-def _status_line(result: VerificationResult, reason: str | None) -> dict:
+def _status_line(result: VerificationResult, reason: str | None) -> dict | None:
     found = _worst(result, "status")
-    if found is None:
-        return _line("revocation", OK, "It has no revocation status: the issuer cannot revoke it.")
+    if found is None:  # only a document that was read can be said to have no status
+        read = result.outcome("structure") is not None
+        return _line("revocation", OK, "It has no revocation status: the issuer cannot revoke it.") if read else None
     outcome, message = found
+    word, _, signer = message.partition(" (the status list is signed by ")
+    by = f" (according to a status list signed by {signer.rstrip(')')})" if signer else ""
     if outcome == OK:
-        return _line("revocation", OK, f"It is {message}.")
+        return _line("revocation", OK, f"It is {word}{by}.")
     if outcome == UNCHECKED:
         return _line("revocation", UNCHECKED, f"Whether it was revoked could not be checked: {message}.")
-    if message in ("revoked", "suspended"):
+    if outcome == UNSUPPORTED:
+        return _line("revocation", UNSUPPORTED, f"Whether it was revoked cannot be checked here: "
+                     f"{message}.")
+    if word in ("revoked", "suspended"):
         # No reason: none was given, or it is not for this viewer to read (services.showing).
-        return _line("revocation", FAILED, f"It was {message}" + (f" ({reason})." if reason else "."))
+        return _line("revocation", FAILED, f"It was {word}{by}" + (f" ({reason})." if reason else "."))
     return _line("revocation", FAILED, f"Its revocation status is not trustworthy: {message}.")
 
 

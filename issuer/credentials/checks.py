@@ -41,7 +41,9 @@ _types = type_list
 def _raise(problems: Iterable[str]) -> None:
     found = list(dict.fromkeys(problems))  # two rules may name the same problem once
     if found:
-        raise DocumentError("; ".join(found))
+        error = DocumentError("; ".join(found))
+        error.problems = found  # one by one, so a verifier can tell nits from failures
+        raise error
 
 
 def _objects(value: Any, path: str, check) -> Problems:

@@ -1,4 +1,5 @@
-"""What verification reports: each check with an outcome (ok / failed / could not check)."""
+"""What verification reports: each check with an outcome (ok / failed / could not check /
+unsupported), and conformance warnings that stand beside the verdict without changing it."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from dataclasses import dataclass, field
 
 from .errors import CredentialError
 
-OK, FAILED, UNCHECKED = "ok", "failed", "could not check"
+OK, FAILED, UNCHECKED, UNSUPPORTED = "ok", "failed", "could not check", "unsupported"
+WORST_FIRST = (FAILED, UNSUPPORTED, UNCHECKED, OK)
 
 
 class KeyUnavailable(CredentialError):
@@ -19,6 +21,15 @@ class StatusUnavailable(CredentialError):
     """The status list could not be retrieved: status is unknown, never 'not revoked'."""
 
     code = "STATUS_RETRIEVAL_ERROR"
+
+
+class Unsupported(CredentialError):
+    """A format, proof suite, DID method or status type this verifier does not implement.
+
+    Not a failure of the credential: nothing about it was found wrong, it just cannot be checked
+    here. Raised before anything is fetched."""
+
+    code = "UNSUPPORTED"
 
 
 @dataclass(frozen=True)
@@ -54,7 +65,7 @@ class VerificationResult:
     types: list[str]
     checks: list[Check] = field(default_factory=list)
     endorsements: list[VerificationResult] = field(default_factory=list)
-    warnings: list[Check] = field(default_factory=list)  # reported beside the verdict, not in it
+    warnings: list[Check] = field(default_factory=list)  # beside the verdict, never changing it
 
     @property
     def verified(self) -> bool:
@@ -63,14 +74,15 @@ class VerificationResult:
     def add(self, name: str, outcome: str, message: str, problem: str | None = None) -> None:
         self.checks.append(Check(name, outcome, message, problem))
 
-    def warn(self, name: str, message: str) -> None:
-        """Something we could not check that does not decide the verdict (e.g. a digest of a
-        resource we cannot read offline)."""
-        self.warnings.append(Check(name, UNCHECKED, message))
+    def warn(self, name: str, message: str, outcome: str = "warning") -> None:
+        """Beside the verdict, never deciding it: a deviation that does not stop the credential
+        being verified (conformance, extra proofs), or, with ``outcome=UNCHECKED``, something
+        we could not check (a digest of a resource we cannot read offline)."""
+        self.warnings.append(Check(name, outcome, message))
 
     def outcome(self, name: str) -> str | None:
         outcomes = [c.outcome for c in self.checks if c.name == name]
-        for worst in (FAILED, UNCHECKED, OK):
+        for worst in WORST_FIRST:
             if worst in outcomes:
                 return worst
         return None
@@ -82,19 +94,23 @@ class VerificationResult:
             "issuer": self.issuer_id,
             "type": self.types,
             "checks": [c.as_dict() for c in self.checks],
+            "warnings": [c.as_dict() for c in self.warnings],
             "endorsements": [e.as_dict() for e in self.endorsements],
             "warnings": [w.as_dict() for w in self.warnings],
         }
 
     def to_vcapi(self) -> dict:
-        """VC-API body: verified, names of passed checks, warnings, errors (same shape either way)."""
+        """VC-API body: verified, names of passed checks, warnings, errors (same shape either way).
+
+        Errors are the failed and the unsupported checks, each with its outcome, so a client tells
+        "this credential is wrong" from "this service cannot check this kind of credential"."""
         passed = sorted({c.name for c in self.checks if c.outcome == OK}
                         - {c.name for c in self.checks if c.outcome != OK})
         warnings = [c.as_dict() for c in self.checks if c.outcome == UNCHECKED]
-        warnings += [w.as_dict() for w in self.warnings]
+        warnings += [c.as_dict() for c in self.warnings]
         warnings += [{"check": "endorsement", "outcome": FAILED, "message":
                       f"embedded endorsement {e.credential_id} does not verify"}
                      for e in self.endorsements if not e.verified]
-        errors = [c.as_dict() for c in self.checks if c.outcome == FAILED]
+        errors = [c.as_dict() for c in self.checks if c.outcome in (FAILED, UNSUPPORTED)]
         return {"verified": self.verified, "checks": passed, "warnings": warnings,
                 "errors": errors, "result": self.as_dict()}

@@ -12,15 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
-from . import budget, chains, digests, documents, proof, status
+from . import budget, chains, digests, documents, proof, status, tolerated
 from .canonical import Canonicalizer
 from .errors import CanonicalizationError, ContextError, CredentialError, WorkLimitExceeded
 from .vocab import type_list
-from .results import (FAILED, OK, UNCHECKED, Check, KeyInfo, KeyUnavailable, StatusUnavailable,
-                      VerificationResult)
+from .results import (FAILED, OK, UNCHECKED, UNSUPPORTED, Check, KeyInfo, KeyUnavailable,
+                      StatusUnavailable, Unsupported, VerificationResult)
+from .tolerated import JWT_MESSAGE, NOT_CONFORMING, looks_like_jwt
 
-__all__ = ["CHECK_NAMES", "FAILED", "OK", "UNCHECKED", "Check", "KeyInfo", "KeyUnavailable",
-           "StatusUnavailable", "VerificationResult", "Verifier"]
+__all__ = ["CHECK_NAMES", "FAILED", "OK", "UNCHECKED", "UNSUPPORTED", "Check", "KeyInfo",
+           "KeyUnavailable", "StatusUnavailable", "Unsupported", "VerificationResult", "Verifier",
+           "looks_like_jwt"]
 
 SECURITY = "https://w3id.org/security#"
 STATUS = "https://www.w3.org/ns/credentials/status-list#"
@@ -31,6 +33,7 @@ MAX_ENDORSEMENT_DEPTH = 2
 # be read without it; proof and issuer run together: a signature by a key the issuer does not
 # control proves nothing about the issuer.
 CHECK_NAMES = ("structure", "schema", "proof", "issuer", "status", "validity")
+SIGNED_BY = "(the status list is signed by"  # completed with ")" below
 
 
 @dataclass
@@ -48,37 +51,47 @@ class Verifier:
                checks: frozenset[str] | None = None) -> VerificationResult:
         """Verify one credential (or presentation with purpose='authentication'); never raises.
 
-        ``checks`` names the checks to run and report (see CHECK_NAMES); None runs them all,
-        embedded endorsements included.
+        Every check runs even after an earlier one failed, so a malformed credential still says
+        whether its signature and its status hold. ``checks`` names the checks to run and report
+        (see CHECK_NAMES); None runs them all, embedded endorsements included.
         """
         doc = document if isinstance(document, dict) else {}
         result = VerificationResult(_str(doc.get("id")), _issuer_id(doc), type_list(doc.get("type")))
         wanted = _wanted(checks)
         try:
             budget.check()  # spent (a presentation or endorsements before this one): stop here
-            if not self._structure(document, result, purpose):
+            if not self._readable(document, result):
                 return result
-            if "schema" in wanted:
-                self._schema(doc, result)
-            if "proof" in wanted:
-                self._proofs(doc, result, purpose, challenge, domain)
+            stages = [("structure", lambda: self._structure(doc, result, purpose)),
+                      ("schema", lambda: self._schema(doc, result)),
+                      ("proof", lambda: self._proofs(doc, result, purpose, challenge, domain))]
             if purpose == "assertionMethod":
-                if "status" in wanted:
-                    self._status(doc, result)
-                if "validity" in wanted:
-                    self._validity(doc, result)
-                if checks is None and depth < MAX_ENDORSEMENT_DEPTH:
-                    result.endorsements = [self.verify(e, depth=depth + 1) for e in _endorsements(doc)]
+                stages += [("status", lambda: self._status(doc, result)),
+                           ("validity", lambda: self._validity(doc, result))]
+            for name, stage in stages:
+                if name in wanted:
+                    _run(name, stage, result)
+            if purpose == "assertionMethod" and checks is None and depth < MAX_ENDORSEMENT_DEPTH:
+                result.endorsements = [self.verify(e, depth=depth + 1) for e in _endorsements(doc)]
         except WorkLimitExceeded as error:  # the CPU budget is spent: say so, check no further
             result.add("verification", FAILED, str(error), VC + "PARSING_ERROR")
-        except Exception as error:  # verification reports, it never raises
-            result.add("verification", FAILED, f"unexpected problem: {error}", VC + "PARSING_ERROR")
         return result
 
-    def _structure(self, document, result, purpose) -> bool:
+    def _readable(self, document, result) -> bool:
+        """A JSON object in a format we implement; a VC-JWT or an envelope is 'unsupported'."""
+        if isinstance(document, str) and looks_like_jwt(document):
+            result.add("format", UNSUPPORTED, JWT_MESSAGE, VC + "PARSING_ERROR")
+            return False
         if not isinstance(document, dict):
             result.add("structure", FAILED, "a credential must be a JSON object", VC + "PARSING_ERROR")
             return False
+        if "EnvelopedVerifiableCredential" in result.types:
+            result.add("format", UNSUPPORTED, "an enveloped credential (" + JWT_MESSAGE + ")",
+                       VC + "PARSING_ERROR")
+            return False
+        return True
+
+    def _structure(self, document, result, purpose) -> None:
         try:
             if purpose == "authentication":
                 _check_presentation(document)
@@ -89,11 +102,16 @@ class Verifier:
                 elif "EndorsementCredential" in result.types:
                     documents.check_endorsement(document)
         except CredentialError as error:
-            result.add("structure", FAILED, str(error), VC + "MALFORMED_VALUE_ERROR")
-            return False
+            problems = getattr(error, "problems", None) or str(error).split("; ")
+            failures = [p for p in problems if not tolerated.structure_nit(document, p)]
+            for problem in problems:
+                if problem not in failures:
+                    result.warn("conformance", f"{NOT_CONFORMING}: {problem}")
+            if failures:
+                result.add("structure", FAILED, "; ".join(failures), VC + "MALFORMED_VALUE_ERROR")
+                return
         result.add("structure", OK, "well-formed " + " / ".join(result.types or ["document"]))
         self._related_digests(document, result)
-        return True
 
     def _related_digests(self, doc, result) -> None:
         """VC 2.0 §5.3: a digest that contradicts a pinned context fails; others are a warning."""
@@ -103,7 +121,7 @@ class Verifier:
             if found.outcome == digests.MISMATCH:
                 result.add("relatedResource", FAILED, found.message, VC + "MALFORMED_VALUE_ERROR")
             elif found.outcome == digests.UNKNOWN:
-                result.warn("relatedResource", found.message)
+                result.warn("relatedResource", found.message, UNCHECKED)
             else:
                 result.add("relatedResource", OK, found.message)
 
@@ -112,6 +130,12 @@ class Verifier:
         if self.schemas is None or schema_id is None:
             return
         problems = self.schemas.validate(doc, schema_id)
+        if problems:  # judged again with the tolerated deviations in their conforming form
+            remaining = self.schemas.validate(tolerated.conforming_copy(doc), schema_id)
+            if not remaining and not result.warnings:  # else the structure warnings said it
+                result.warn("conformance", f"{NOT_CONFORMING} (1EdTech JSON Schema): "
+                            + "; ".join(problems[:5]))
+            problems = remaining
         if problems:
             result.add("schema", FAILED, "; ".join(problems[:5]), VC + "MALFORMED_VALUE_ERROR")
         else:
@@ -124,11 +148,13 @@ class Verifier:
                        if purpose == "authentication" else "the document has no proof")
             result.add("proof", FAILED, message, SECURITY + "PROOF_VERIFICATION_ERROR")
             return
+        start = len(result.checks)
         outcomes: dict[int, str] = {}
         for step in chains.chain_order(proofs):  # a chained proof after the proofs it names
             budget.check()  # many proofs, each canonicalizing the document, share the budget
             outcomes[step.position] = self._chained_proof(doc, step, outcomes, result, purpose,
                                                           challenge, domain)
+        _demote_unsupported_beside_valid(result, start)
 
     def _chained_proof(self, doc, step, outcomes, result, purpose, challenge, domain) -> str:
         """One proof of a set or chain: verified only if the proofs it names are (DI §4.5)."""
@@ -150,6 +176,13 @@ class Verifier:
         return OK if added == {OK} else FAILED if FAILED in added else UNCHECKED
 
     def _one_proof(self, doc, item, result, purpose, challenge, domain) -> None:
+        if isinstance(item, dict) and not isinstance(item.get("type"), str):
+            result.add("proof", FAILED, "proof has no type", SECURITY + "MALFORMED_PROOF_ERROR")
+            return
+        if isinstance(item, dict) and proof.suite_of(item) is None:  # decided first, with no fetch
+            result.add("proof", UNSUPPORTED, f"it is signed with {_suite(item)}, a kind of "
+                       "signature this service cannot check", SECURITY + "PROOF_VERIFICATION_ERROR")
+            return
         vm_id = item.get("verificationMethod") if isinstance(item, dict) else None
         if not isinstance(vm_id, str):
             result.add("proof", FAILED, "proof has no verificationMethod", SECURITY + "MALFORMED_PROOF_ERROR")
@@ -183,6 +216,8 @@ class Verifier:
     def _key(self, vm_id, result) -> KeyInfo | None:
         try:
             return self.resolve_key(vm_id)
+        except Unsupported as error:
+            result.add("proof", UNSUPPORTED, str(error), SECURITY + "INVALID_VERIFICATION_METHOD")
         except KeyUnavailable as error:
             result.add("proof", UNCHECKED, f"the issuer's key could not be retrieved: {error}",
                        SECURITY + "PROOF_VERIFICATION_ERROR")
@@ -210,6 +245,11 @@ class Verifier:
             self._one_status(entry, result)
 
     def _one_status(self, entry, result) -> None:
+        kind = entry.get("type") if isinstance(entry, dict) else None
+        if isinstance(kind, str) and kind not in status.ENTRY_TYPES:  # decided before any fetch
+            result.add("status", UNSUPPORTED, f"its status is of the type {kind}, which this "
+                       "service cannot check", STATUS + "STATUS_VERIFICATION_ERROR")
+            return
         url = entry.get("statusListCredential") if isinstance(entry, dict) else None
         if not isinstance(url, str):
             result.add("status", FAILED, "credentialStatus has no statusListCredential",
@@ -222,18 +262,22 @@ class Verifier:
                        STATUS + "STATUS_RETRIEVAL_ERROR")
             return
         listed = self.verify(listing, depth=MAX_ENDORSEMENT_DEPTH)
+        if listed.outcome("proof") == UNSUPPORTED:
+            result.add("status", UNSUPPORTED, f"status list {url} is signed in a way this service "
+                       "cannot check", STATUS + "STATUS_VERIFICATION_ERROR")
+            return
         if listed.outcome("proof") == UNCHECKED:
             result.add("status", UNCHECKED, f"the signature of status list {url} could not be "
                        "checked", STATUS + "STATUS_VERIFICATION_ERROR")
             return
-        if listed.outcome("proof") != OK or listed.outcome("issuer") != OK:
+        if listed.outcome("proof") != OK or listed.outcome("issuer") != OK or not listed.issuer_id:
             result.add("status", FAILED, f"status list {url} is not validly signed",
                        STATUS + "STATUS_VERIFICATION_ERROR")
             return
-        if listed.issuer_id != result.issuer_id:  # else anyone could answer "not revoked"
-            result.add("status", FAILED, f"status list {url} is issued by {listed.issuer_id}, "
-                       f"not by the credential's issuer", STATUS + "STATUS_VERIFICATION_ERROR")
-            return
+        # The list is validly signed by its own issuer. Bitstring Status List lets a credential's
+        # issuer delegate its list to another party: the signed credential names the list URL,
+        # so only the issuer chose who answers. Who signed it is said in the result.
+        signer = "" if listed.issuer_id == result.issuer_id else f" {SIGNED_BY} {listed.issuer_id})"
         try:
             set_bit = status.check_status(entry, listing)
         except CredentialError as error:
@@ -242,10 +286,10 @@ class Verifier:
         purpose = entry.get("statusPurpose", "revocation")
         if set_bit:
             word = {"revocation": "revoked", "suspension": "suspended"}.get(purpose, f"{purpose} set")
-            result.add("status", FAILED, word)
+            result.add("status", FAILED, word + signer)
         else:
             word = {"revocation": "not revoked", "suspension": "not suspended"}.get(purpose, f"{purpose} not set")
-            result.add("status", OK, word)
+            result.add("status", OK, word + signer)
 
     def _validity(self, doc, result) -> None:
         now = self.now or datetime.now(timezone.utc)
@@ -274,6 +318,27 @@ def _wanted(checks: frozenset[str] | None) -> frozenset[str]:
     if wanted & {"proof", "issuer"}:
         wanted |= {"proof", "issuer"}
     return frozenset(wanted)
+
+
+def _run(name: str, stage, result: VerificationResult) -> None:
+    """One stage; an unexpected error is that stage's failure, and the next stage still runs."""
+    try:
+        stage()
+    except WorkLimitExceeded:
+        raise
+    except Exception as error:  # verification reports, it never raises
+        result.add(name, FAILED, f"unexpected problem: {error}", VC + "PARSING_ERROR")
+
+
+def _demote_unsupported_beside_valid(result: VerificationResult, start: int) -> None:
+    """With several proofs, one we cannot check beside a valid one is reported, not fatal."""
+    mine = result.checks[start:]
+    proofs = [c for c in mine if c.name == "proof"]
+    if not any(c.outcome == OK for c in proofs) or any(c.outcome in (FAILED, UNCHECKED) for c in proofs):
+        return
+    for check in [c for c in proofs if c.outcome == UNSUPPORTED]:
+        result.checks.remove(check)
+        result.warn("proof", f"another proof could not be checked: {check.message}")
 
 
 def _check_presentation(doc: dict) -> None:

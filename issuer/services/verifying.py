@@ -11,11 +11,14 @@ from sqlalchemy.orm import Session
 from .. import storage
 from ..credentials import keys
 from ..credentials.errors import KeyMaterialError
-from ..credentials.verify import KeyInfo, KeyUnavailable, StatusUnavailable, Verifier
+from ..credentials.verify import KeyInfo, KeyUnavailable, StatusUnavailable, Unsupported, Verifier
 from ..fetch import FetchError, fetch_json
 from ..storage import Issuer, StatusList
 from .issuing import status_list_json
 from .platform import Platform
+
+RELATIONSHIPS = ("assertionMethod", "authentication")
+DID_METHODS = ("did:key:", "did:web:")  # the others are "unsupported", decided before any fetch
 
 
 def verifier(session: Session, platform: Platform, *, now: datetime | None = None,
@@ -39,6 +42,10 @@ def resolve_key(session: Session, platform: Platform, vm_id: str, *, fetch: bool
     own = storage.issuer_by_did(session, controller)
     if own is not None:
         return _own_key(own, vm_id)
+    if vm_id.startswith("did:") and not vm_id.startswith(DID_METHODS):
+        method = vm_id.split(":", 2)[1] if vm_id.count(":") >= 2 else vm_id
+        raise Unsupported(f"the issuer's key is a did:{method} identifier, a kind of identifier "
+                          "this service cannot look up (did:key and did:web are supported)")
     if vm_id.startswith("did:web:"):
         url = keys.did_web_url(controller)
     elif vm_id.startswith("https://") or (vm_id.startswith("http://") and platform.fetch_policy.allow_private):
@@ -46,8 +53,8 @@ def resolve_key(session: Session, platform: Platform, vm_id: str, *, fetch: bool
     elif vm_id.startswith("http://"):
         raise KeyMaterialError(f"keys are only fetched over https; {vm_id} uses plain http")
     else:
-        raise KeyMaterialError(f"unsupported verification method {vm_id!r} (did:key, did:web "
-                               "and https URLs are supported)")
+        raise Unsupported(f"the issuer's key {vm_id!r} is of a kind this service cannot look up "
+                          "(did:key, did:web and https URLs are supported)")
     if not fetch:
         raise KeyUnavailable("fetching other issuers' keys is turned off")
     try:
@@ -65,23 +72,39 @@ def _own_key(issuer: Issuer, vm_id: str) -> KeyInfo:
 
 
 def _key_from_document(document: dict, vm_id: str, controller: str) -> KeyInfo:
-    """Find ``vm_id`` in a controller document and the relationships that list it."""
-    methods = document.get("verificationMethod") or []
-    if document.get("publicKeyMultibase"):
-        methods = [{**document, "id": document.get("id", vm_id)}, *methods]
+    """Find ``vm_id`` in a controller document and the relationships that list it.
+
+    DID Core lets a relationship embed its method instead of referring to one listed under
+    verificationMethod (DCC's did:web documents do): both forms are looked in."""
     fragment = "#" + vm_id.split("#", 1)[-1]
-    for method in methods if isinstance(methods, list) else []:
-        if isinstance(method, dict) and method.get("id") in (vm_id, fragment):
-            relationships = {name for name in ("assertionMethod", "authentication")
+    methods = [m for m in _as_list(document.get("verificationMethod")) if isinstance(m, dict)]
+    if document.get("publicKeyMultibase"):
+        methods.insert(0, {**document, "id": document.get("id", vm_id)})
+    for name in RELATIONSHIPS:
+        methods += [m for m in _as_list(document.get(name)) if isinstance(m, dict)]
+    for method in methods:
+        if method.get("id") in (vm_id, fragment):
+            relationships = {name for name in RELATIONSHIPS
                              if _lists(document.get(name), vm_id, fragment)}
             owner = method.get("controller") or document.get("id") or controller
-            return KeyInfo(vm_id, keys.public_key_from_multibase(method.get("publicKeyMultibase")),
-                           owner, frozenset(relationships))
+            return KeyInfo(vm_id, _public_key(method, vm_id), owner, frozenset(relationships))
     raise KeyMaterialError(f"{controller} does not list the key {vm_id}")
 
 
+def _public_key(method: dict, vm_id: str):
+    """Ed25519 keys in multibase (Multikey, Ed25519VerificationKey2020); other forms unsupported."""
+    if method.get("publicKeyMultibase") is None and ("publicKeyJwk" in method or "publicKeyBase58" in method):
+        raise Unsupported(f"the key {vm_id} is of the type {method.get('type')!r}, which this "
+                          "service cannot use")
+    return keys.public_key_from_multibase(method.get("publicKeyMultibase"))
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
 def _lists(relationship, vm_id: str, fragment: str) -> bool:
-    entries = relationship if isinstance(relationship, list) else []
+    entries = _as_list(relationship)
     return any((e.get("id") if isinstance(e, dict) else e) in (vm_id, fragment) for e in entries)
 
 

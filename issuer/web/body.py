@@ -10,6 +10,7 @@ import math
 from flask import current_app, request
 
 from ..credentials.limits import UnusableText, check_structure
+from ..credentials.tolerated import looks_like_jwt
 from .context import platform
 from .errors import BadRequest
 
@@ -109,6 +110,14 @@ def member(body: dict, name: str, kind: type = dict, *, required: bool = True):
         expected = {dict: "an object", list: "an array", str: "a string", bool: "true or false"}[kind]
         raise BadRequest(f"{name}: must be {expected}", kind="wrong-type")
     return value
+
+
+def credential_member(body: dict, name: str) -> dict | str:
+    """A credential in a JSON body: an object, or a VC-JWT string (verified as 'unsupported')."""
+    value = body.get(name)
+    if isinstance(value, str) and looks_like_jwt(value):
+        return value.strip()
+    return member(body, name)
 
 
 class ChunkedBodyLimit:

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from .. import services, storage
 from ..credentials.verify import CHECK_NAMES, FAILED
-from .body import json_body, member
+from .body import credential_member, json_body, member
 from . import limits
 from .errors import BadRequest
 from .context import platform
@@ -100,7 +100,7 @@ def issue():
 @bp.post("/credentials/verify")
 def verify_credential():
     body = json_body()
-    credential = member(body, "verifiableCredential")
+    credential = credential_member(body, "verifiableCredential")
     options = member(body, "options", required=False) or {}
     _known_options(options, VERIFY_OPTIONS)
     checks = _checks_option(options)

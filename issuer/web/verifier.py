@@ -25,8 +25,9 @@ from ..services.people import FieldError
 from . import api
 from .negotiation import CREDENTIAL_TYPES, json_type
 from ..credentials.errors import WorkLimitExceeded
+from ..credentials.verify import looks_like_jwt
 from ..credentials.limits import UnusableText
-from .body import check_limits, depth, json_body, loads, member
+from .body import check_limits, credential_member, depth, json_body, loads, member
 from .errors import BadRequest
 from .context import platform
 
@@ -154,8 +155,13 @@ def _submitted_document(form: VerifyForm) -> dict:
     raise FieldError("credential", "paste a credential, upload a JSON file or give a URL")
 
 
-def parse_document(text: str | bytes, field: str) -> dict:
-    """A JSON object from pasted or uploaded text, or a FieldError saying what is wrong with it."""
+def parse_document(text: str | bytes, field: str) -> dict | str:
+    """A JSON object from pasted or uploaded text, or a FieldError saying what is wrong with it.
+    A VC-JWT (compact JWT text, bare or as a JSON string) is handed on as text: the verifier
+    answers that it cannot check that format, instead of "not valid JSON"."""
+    jwt = _jwt_text(text)
+    if jwt is not None:
+        return jwt
     try:
         value = loads(text)
     except RecursionError:
@@ -163,6 +169,17 @@ def parse_document(text: str | bytes, field: str) -> dict:
     except (ValueError, UnicodeDecodeError) as error:
         raise FieldError(field, f"this is not valid JSON ({error})") from None
     return _object(value, field)
+
+
+def _jwt_text(text: str | bytes) -> str | None:
+    try:
+        text = text.decode() if isinstance(text, bytes) else text
+    except UnicodeDecodeError:
+        return None
+    text = text.strip()
+    if text.startswith('"') and text.endswith('"') and looks_like_jwt(text[1:-1]):
+        return text[1:-1]
+    return text if looks_like_jwt(text) else None
 
 
 def fetch_document(url: str, field: str) -> dict:
@@ -192,7 +209,7 @@ def _object(value: object, field: str) -> dict:
 def api_verify_explained():
     body = json_body()
     if "credential" in body:
-        document = member(body, "credential")
+        document = credential_member(body, "credential")
     elif "url" in body:
         try:
             document = fetch_document(member(body, "url", str), "url")
@@ -202,7 +219,8 @@ def api_verify_explained():
         raise BadRequest('send {"credential": {…}} or {"url": "…"}', kind="missing-member")
     result, explanation = showing.verify_explained(storage.get_session(), platform(), document,
                                                    g.api_user)
-    payload = {key: explanation[key] for key in ("verified", "verdict", "checks", "endorsements")}
+    payload = {key: explanation[key]
+               for key in ("verified", "verdict", "checks", "warnings", "endorsements")}
     return jsonify({**payload, "result": result.as_dict()}), 200 if result.verified else 422
 
 

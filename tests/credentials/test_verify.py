@@ -100,14 +100,26 @@ def test_unreachable_status_list_is_never_not_revoked(canon):
     assert result.to_vcapi()["warnings"][0]["check"] == "status"
 
 
-def test_status_list_of_another_issuer_is_not_trusted(canon):
-    signer, stranger = Signer(canon), Signer(canon)
-    theirs = stranger.sign(status.status_list_credential(
-        LIST_URL, stranger.did, status.StatusList().encode(), valid_from=datetime(2026, 1, 1, tzinfo=timezone.utc)))
+def test_status_list_of_another_issuer_is_accepted_and_named(canon):
+    # Bitstring Status List lets an issuer have its list kept and signed by another party; the
+    # signed credential names the list, so the list's signer is the issuer's choice. The list
+    # must be validly signed by its own issuer, and the result says who that is.
+    signer, keeper = Signer(canon), Signer(canon)
+    bits = status.StatusList()
+    theirs = keeper.sign(status.status_list_credential(
+        LIST_URL, keeper.did, bits.encode(), valid_from=datetime(2026, 1, 1, tzinfo=timezone.utc)))
     badge = signer.sign(signer.badge(status=status.status_entry(LIST_URL, 7)))
     result = make_verifier(canon, get_status=lambda url: theirs).verify(badge)
-    assert outcomes(result)["status"] == "failed"
-    assert "not by the credential's issuer" in [c.message for c in result.checks if c.name == "status"][0]
+    assert outcomes(result)["status"] == "ok" and result.verified
+    assert [c.message for c in result.checks if c.name == "status"] == [
+        f"not revoked (the status list is signed by {keeper.did})"]
+    bits.set(7)
+    revoked_list = keeper.sign(status.status_list_credential(
+        LIST_URL, keeper.did, bits.encode(), valid_from=datetime(2026, 1, 1, tzinfo=timezone.utc)))
+    revoked = make_verifier(canon, get_status=lambda url: revoked_list).verify(badge)
+    assert [c.message for c in revoked.checks if c.name == "status"] == [
+        f"revoked (the status list is signed by {keeper.did})"]
+    assert not revoked.verified
 
 
 def test_status_list_signed_by_someone_else_fails(canon):
