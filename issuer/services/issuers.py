@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from .. import keystore, storage
 from ..credentials import documents, keys
+from ..credentials.errors import DocumentError
 from ..storage import Issuer
 from .platform import Platform
 from .roles import Forbidden
@@ -53,9 +54,13 @@ def signing_issuer(session: Session, credential: dict) -> Issuer:
     per-user JSON API); the shared platform token cannot speak for them.
     """
     platform_issuer = storage.issuer_by_slug(session, "platform")
-    given = credential.get("issuer")
+    if credential.get("issuer") is None:  # left out: filled in; null: refused when completed
+        return platform_issuer
+    given = credential["issuer"]
     given_id = given.get("id") if isinstance(given, dict) else given
-    if given_id is None or given_id == platform_issuer.did:
+    if not isinstance(given_id, str):  # malformed (422) before foreign (403)
+        raise DocumentError("issuer: must be a URL string or an object whose id is a URL string")
+    if given_id == platform_issuer.did:
         return platform_issuer
     raise Forbidden(f"issuer: the platform API token signs only as the platform issuer "
                     f"{platform_issuer.did}, not as {given_id!r}; members and communities issue "

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from .. import storage
+from .. import services, storage
 from ..services import tokens
 from ..services.people import FieldError
 from ..services.roles import Forbidden
@@ -91,6 +91,9 @@ def vcapi_openapi():
     """The VC-API description, beside the endpoints it describes."""
     document = json.loads((OPENAPI_DIR / "vcapi" / "document.json").read_text())
     document["servers"] = [{"url": current_app.config["ISSUER_BASE_URL"]}]
+    issue = document["paths"]["/credentials/issue"]["post"]["requestBody"]["content"]["application/json"]
+    platform_issuer = storage.issuer_by_slug(storage.get_session(), "platform")
+    issue["example"]["credential"]["issuer"] = services.issuer_profile(platform_issuer)  # this instance's
     for section, entries in PROBLEM_COMPONENTS.items():
         document["components"].setdefault(section, {}).update(entries)
     return jsonify(common_answers(document))

@@ -856,3 +856,11 @@ def test_what_vc2_forbids_in_a_presentation_fails_its_structure(client, presenta
     assert response.status_code == 422
     [structure] = [c for c in response.get_json()["errors"] if c["check"] == "structure"]
     assert words in structure["message"]
+
+
+@pytest.mark.parametrize("given", [5, [], ["did:example:a"], {"id": 5}, {"name": "no id"}, True])
+def test_a_malformed_issuer_is_a_422_before_any_question_of_who_it_is(client, auth, given):
+    """The VC-API issuer suite: a malformed issuer is 400 or 422, not 403."""
+    response = issue(client, auth, badge(issuer=given))
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["detail"].startswith("issuer: ")
