@@ -279,7 +279,7 @@ class Verifier:
         # so only the issuer chose who answers. Who signed it is said in the result.
         signer = "" if listed.issuer_id == result.issuer_id else f" {SIGNED_BY} {listed.issuer_id})"
         try:
-            set_bit = status.check_status(entry, listing)
+            set_bit = _status_bit(entry, listing, result)
         except CredentialError as error:
             result.add("status", FAILED, str(error), STATUS + getattr(error, "code", "STATUS_VERIFICATION_ERROR"))
             return
@@ -308,6 +308,20 @@ class Verifier:
         else:
             span = f"valid from {start}" if start else "no start date"
             result.add("validity", OK, span + (f" until {end}" if end else ", no end date"))
+
+
+def _status_bit(entry: dict, listing: dict, result: VerificationResult) -> bool:
+    """The entry's bit. A list shorter than the 131,072 entries Bitstring Status List asks for
+    (herd privacy) is still read, with a warning: DCC's verifier reads such lists, and the
+    issuer's answer about this credential is in it."""
+    try:
+        return status.check_status(entry, listing)
+    except status.StatusListError as error:
+        if getattr(error, "code", None) != status.LENGTH:
+            raise
+        result.warn("status", f"{error}; this list is shorter than Bitstring Status List asks, "
+                    "so it tells more about who holds which entry, but its answer is used")
+        return status.check_status(entry, listing, minimum_entries=1)
 
 
 def _wanted(checks: frozenset[str] | None) -> frozenset[str]:
