@@ -133,6 +133,19 @@ def test_a_fresh_issuers_first_concurrent_issuances_share_one_status_list(gunico
     assert len(lists) == 1, lists
 
 
+def _endorse(server, bearer: str, handle: str) -> int:
+    """POST an endorsement of ``handle`` through the JSON API; the status code."""
+    request = urllib.request.Request(
+        f"{server.url}/api/v1/people/{handle}/endorsements", method="POST",
+        data=b'{"comment": "Thanks"}', headers={"Authorization": f"Bearer {bearer}",
+                                                 "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
 def test_the_hourly_endorsement_limit_holds_for_concurrent_requests(gunicorn, tmp_path):
     from issuer.services import recognition
     from issuer.services.people import create_user
@@ -149,19 +162,8 @@ def test_the_hourly_endorsement_limit_holds_for_concurrent_requests(gunicorn, tm
     server = gunicorn(database=app.config["ISSUER_DATABASE_URL"])
     limit = recognition.RATE_LIMIT_PER_HOUR
 
-    def endorse(person):
-        request = urllib.request.Request(
-            f"{server.url}/api/v1/people/{person.handle}/endorsements", method="POST",
-            data=b'{"comment": "Thanks"}', headers={"Authorization": f"Bearer {bearer}",
-                                                     "Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status
-        except urllib.error.HTTPError as error:
-            return error.code
-
     with ThreadPoolExecutor(13) as pool:
-        codes = list(pool.map(endorse, people[1:]))
+        codes = list(pool.map(lambda person: _endorse(server, bearer, person.handle), people[1:]))
     assert sorted(codes) == [201] * limit + [429] * (26 - limit)
 
 
@@ -181,19 +183,8 @@ def test_concurrent_endorsements_of_one_subject_by_one_person_store_one(gunicorn
         _, bearer = create_token(session, ada, "endorsing")
     server = gunicorn(database=app.config["ISSUER_DATABASE_URL"])
 
-    def endorse(_):
-        request = urllib.request.Request(
-            f"{server.url}/api/v1/people/bob/endorsements", method="POST",
-            data=b'{"comment": "Thanks"}', headers={"Authorization": f"Bearer {bearer}",
-                                                     "Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status
-        except urllib.error.HTTPError as error:
-            return error.code
-
     with ThreadPoolExecutor(8) as pool:
-        codes = list(pool.map(endorse, range(8)))
+        codes = list(pool.map(lambda _: _endorse(server, bearer, "bob"), range(8)))
     assert codes.count(201) == 1 and 500 not in codes, codes
     with app.app_context():
         stored = get_session().query(IssuedCredential).filter_by(kind="EndorsementCredential").count()

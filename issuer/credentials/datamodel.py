@@ -53,32 +53,28 @@ def url(value: Any, path: str) -> Problems:
 
 def identifiers(node: Any, path: str = "") -> Problems:
     """§4.4: every ``id`` in the document is a single URL (contexts are not data)."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "@context":
-                continue
-            if key == "id":
-                yield from url(value, at(path, key))
-            else:
-                yield from identifiers(value, at(path, key))
-    elif isinstance(node, list):
-        for index, item in enumerate(node):
-            yield from identifiers(item, at(path, index))
+    return _every(node, "id", url, path)
 
 
 def type_values(node: Any, path: str = "") -> Problems:
     """§4.5: every ``type`` is one or more terms or URLs: non-empty strings without spaces."""
+    return _every(node, "type", _type_value, path)
+
+
+def _every(node: Any, name: str, check, path: str) -> Problems:
+    """``check`` on every value of the property ``name`` anywhere in the document, skipping
+    contexts (they are not data)."""
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "@context":
                 continue
-            if key == "type":
-                yield from _type_value(value, at(path, key))
+            if key == name:
+                yield from check(value, at(path, key))
             else:
-                yield from type_values(value, at(path, key))
+                yield from _every(value, name, check, at(path, key))
     elif isinstance(node, list):
         for index, item in enumerate(node):
-            yield from type_values(item, at(path, index))
+            yield from _every(item, name, check, at(path, index))
 
 
 def _type_value(value: Any, path: str) -> Problems:

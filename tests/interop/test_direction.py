@@ -7,8 +7,6 @@ changing "ltr" to "rtl" still verified here. The reference signs it as an i18n-d
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,19 +17,13 @@ from issuer.credentials.canonical import Canonicalizer
 from issuer.credentials.loader import DocumentLoader
 from issuer.credentials.proof import add_proof
 from tests.conftest import TOKEN, LiveServer
+from tests.interop.test_our_credentials import http
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "direction"
 VC2 = "https://www.w3.org/ns/credentials/v2"
 
 
-def post_json(url: str, body: dict, headers: dict | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", **(headers or {})})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+post_json = http.post_json
 
 
 def verify_here(server, credential: dict) -> tuple[int, dict]:
