@@ -93,17 +93,24 @@ def contexts_after_first(contexts: list) -> Problems:
 
 
 def issuer(doc: dict) -> Problems:
-    """§4.7: a URL, or an object whose id is a URL."""
-    value = doc.get("issuer")
-    if value is None:
+    """§4.7: a URL, or an object whose id is a URL (that id is checked by identifiers())."""
+    if doc.get("issuer") is None:
         yield "issuer: required (a URL, or an object with an id that is a URL)"
-    elif isinstance(value, dict):
+    else:
+        yield from _party(doc["issuer"], "issuer", check_id=False)
+
+
+def _party(value: Any, name: str, *, check_id: bool = True) -> Problems:
+    """An issuer or holder: a URL, or an object whose id is a URL."""
+    if isinstance(value, dict):
         if "id" not in value:
-            yield "issuer.id: required"  # a present id is checked by identifiers()
+            yield f"{name}.id: required"
+        elif check_id:
+            yield from url(value["id"], f"{name}.id")
     elif not isinstance(value, str):
-        yield "issuer: must be a URL or an object with an id"
+        yield f"{name}: must be a URL or an object with an id"
     elif not is_url(value):
-        yield f"issuer: {value!r} is not a URL"
+        yield f"{name}: {value!r} is not a URL"
 
 
 def subjects(doc: dict) -> Problems:
@@ -225,15 +232,8 @@ def rules(doc: dict) -> Problems:
 
 def holder(doc: dict) -> Problems:
     """§4.13: a presentation's holder, if present, is a URL or an object whose id is a URL."""
-    if "holder" not in doc:
-        return
-    value = doc["holder"]
-    if isinstance(value, dict):
-        yield from url(value["id"], "holder.id") if "id" in value else ["holder.id: required"]
-    elif not isinstance(value, str):
-        yield "holder: must be a URL or an object with an id"
-    elif not is_url(value):
-        yield f"holder: {value!r} is not a URL"
+    if "holder" in doc:
+        yield from _party(doc["holder"], "holder")
 
 
 def presentation_rules(doc: dict) -> Problems:

@@ -163,7 +163,8 @@ def test_badges_you_received_gave_or_cannot_see_are_not_endorsable(app, people):
 def test_endorsing_an_achievement_waits_for_the_communitys_consent(app, people):
     uuid = issue_badge(app)
     achievement_id = row_of(app, uuid).achievement_id
-    response = people["bob"].submit(f"/achievements/{achievement_id}/endorse", {"comment": "A fine badge."})
+    response = people["bob"].submit(f"/achievements/{achievement_id}/endorse",
+                                    {"comment": "A fine badge.", "observed": "Clear criteria."})
     assert response.status_code == 302
     [row] = endorsements(app, "bob")
     base = app.config["ISSUER_BASE_URL"]
@@ -176,6 +177,7 @@ def test_endorsing_an_achievement_waits_for_the_communitys_consent(app, people):
     community = "/communities/open-knitting"
     listed = people["lea"].get(community).get_data(as_text=True)
     assert "Endorsements of our achievements" in listed and "A fine badge." in listed
+    assert "<strong>What I observed:</strong> Clear criteria." in listed  # Markdown, rendered
     refused = people["lea"].submit(f"{community}/endorsements/{row.id}/public", form_url=community)
     assert "accept it first" in people["lea"].get(refused.headers["Location"]).get_data(as_text=True)
     people["lea"].submit(f"{community}/endorsements/{row.id}/accept", form_url=community)
