@@ -5,7 +5,7 @@ than the document (duplicate checks, blank-node labelling). One linear walk over
 refuses, before any of that work, what no real credential needs: arrays wider than
 ``max_array_items``, more than ``max_values`` JSON values in all, strings longer than
 ``max_string_chars``. It also finds text that cannot be stored or served (a lone UTF-16
-surrogate, the NUL character) and numbers JSON cannot carry (NaN, ±Infinity, or a float too large for a double).
+surrogate) and numbers JSON cannot carry (NaN, ±Infinity, or a float too large for a double).
 """
 
 from __future__ import annotations
@@ -80,10 +80,6 @@ def _check_text(text: str, path: tuple | None, limits: StructureLimits, *, is_ke
         what = "a key" if is_key else "a string"
         raise UnusableText(f"{_where(path)} is {what} holding a lone UTF-16 surrogate "
                            f"(\\u{ord(found.group()):04x}), which is not text")
-    if "\x00" in text:
-        what = "a key" if is_key else "a string"
-        raise UnusableText(f"{_where(path)} is {what} holding the NUL character (\\u0000), "
-                           "which no database stores as text")
 
 
 def _where(path: tuple | None) -> str:

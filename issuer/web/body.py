@@ -39,6 +39,10 @@ def json_body() -> dict:
         raise BadRequest(str(error), kind="invalid-text") from None
     if not isinstance(value, dict):
         raise BadRequest("the body must be a JSON object", kind="malformed-json")
+    where = nul_character(value)
+    if where is not None:
+        raise BadRequest(f"{where}: text must not contain the NUL character (\\u0000)",
+                         kind="nul-character")
     return value
 
 
@@ -62,6 +66,25 @@ def _finite_float(text: str) -> float:
 def check_limits(value) -> None:
     """The structural limits of the core (StructureLimitExceeded → 422), or UnusableText."""
     check_structure(value, platform().canonicalizer.limits)
+
+
+def nul_character(value) -> str | None:
+    """The path of the first key or string holding U+0000, else None. Bodies are stored and
+    PostgreSQL text cannot hold it; the core's structural pass leaves it alone, since the
+    canonical form escapes it and credentials from elsewhere may carry it."""
+    stack = [(value, "body")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return path
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if "\x00" in key:
+                    return path
+                stack.append((child, f"{path}.{key}" if path != "body" else key))
+        elif isinstance(item, list):
+            stack.extend((child, f"{path}[{index}]") for index, child in enumerate(item))
+    return None
 
 
 def depth(value) -> int:
