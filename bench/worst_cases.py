@@ -168,9 +168,10 @@ def cases(canonicalizer, scale: float) -> dict[str, dict]:
     }
 
 
-def _unsigned(document: dict) -> dict:
-    """What a client would send to /credentials/issue: no proof, status, id or foreign issuer."""
-    return {k: v for k, v in document.items() if k not in ("proof", "credentialStatus", "issuer", "id")}
+def _unsigned(document: dict, issuer: str) -> dict:
+    """What a client would send to /credentials/issue: no proof, status or id; this service's issuer."""
+    kept = {k: v for k, v in document.items() if k not in ("proof", "credentialStatus", "issuer", "id")}
+    return {**kept, "issuer": issuer}
 
 
 class _Documents(BaseHTTPRequestHandler):
@@ -203,7 +204,7 @@ def make_app(data_dir: str):
     return app, user_token
 
 
-def requests_for(name: str, document: dict, user_token: str, server_url: str):
+def requests_for(name: str, document: dict, user_token: str, server_url: str, issuer: str):
     """(endpoint label, callable(client) → response) for every entry that takes a document."""
     text = json.dumps(document)
     is_presentation = "VerifiablePresentation" in document.get("type", [])
@@ -226,7 +227,7 @@ def requests_for(name: str, document: dict, user_token: str, server_url: str):
     yield "POST /api/v1/verify", lambda c: c.post("/api/v1/verify", json={"credential": document},
                                                   headers=user)
     yield "POST /credentials/issue", lambda c: c.post(
-        "/credentials/issue", json={"credential": _unsigned(document)}, headers=bearer)
+        "/credentials/issue", json={"credential": _unsigned(document, issuer)}, headers=bearer)
 
 
 def run(only: str | None, scale: float) -> list[dict]:
@@ -237,8 +238,10 @@ def run(only: str | None, scale: float) -> list[dict]:
     with tempfile.TemporaryDirectory() as data_dir:
         app, user_token = make_app(data_dir)
         client = app.test_client()
+        issuer = client.get("/issuer").get_json()["id"]
         client.post("/credentials/issue", headers={"Authorization": f"Bearer {API_TOKEN}"},
                     json={"credential": {"@context": [VC2], "type": ["VerifiableCredential"],
+                                         "issuer": issuer,
                                          "credentialSubject": {"id": "did:example:ada"}}})  # list 1
         canonicalizer = app.extensions["issuer.platform"].canonicalizer
         for name, document in cases(canonicalizer, scale).items():
@@ -246,7 +249,7 @@ def run(only: str | None, scale: float) -> list[dict]:
                 continue
             _Documents.body = json.dumps(document).encode()
             size = len(_Documents.body)
-            for endpoint, send in requests_for(name, document, user_token, server_url):
+            for endpoint, send in requests_for(name, document, user_token, server_url, issuer):
                 start = time.process_time()
                 response = send(client)
                 cpu = time.process_time() - start

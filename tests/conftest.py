@@ -51,6 +51,11 @@ def _database_url() -> str | None:
     return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
 
 
+def as_platform(client, credential: dict) -> dict:
+    """The credential naming the platform issuer (GET /issuer), as POST /credentials/issue needs."""
+    return {**credential, "issuer": client.get("/issuer").get_json()["id"]}
+
+
 @pytest.fixture
 def app(tmp_path):
     return make_app(tmp_path)

@@ -29,4 +29,6 @@ def test_worst_cases_benchmark_posts_every_case_to_every_entry():
                          "POST /api/v1/verify", "POST /credentials/issue"}
     assert len({row["case"] for row in report["rows"]}) >= 20
     assert all(row["status"] < 500 for row in report["rows"]), report["rows"]
+    issued = [row["status"] for row in report["rows"] if row["endpoint"] == "POST /credentials/issue"]
+    assert issued.count(201) >= 10, issued  # most cases are signed, not refused before any work
     assert report["max_cpu_s"] == max(row["cpu_s"] for row in report["rows"])

@@ -109,10 +109,10 @@ def gunicorn(tmp_path):
         server.close()
 
 
-def _credential(n: int) -> dict:
+def _credential(server: Gunicorn, n: int) -> dict:
     return {"credential": {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "type": ["VerifiableCredential"],
+        "type": ["VerifiableCredential"], "issuer": server.request("GET", "/issuer")[1]["id"],
         "credentialSubject": {"id": f"did:example:holder-{n}"}}}
 
 
@@ -125,7 +125,7 @@ def _published_bits(server: Gunicorn, list_path: str) -> status.StatusList:
 def test_a_fresh_issuers_first_concurrent_issuances_share_one_status_list(gunicorn):
     server = gunicorn()
     with ThreadPoolExecutor(8) as pool:
-        issued = list(pool.map(lambda n: server.request("POST", "/credentials/issue", _credential(n)),
+        issued = list(pool.map(lambda n: server.request("POST", "/credentials/issue", _credential(server, n)),
                                range(16)))
     assert all(code == 201 for code, _ in issued), issued[:2]
     lists = {body["verifiableCredential"]["credentialStatus"]["statusListCredential"]
@@ -195,9 +195,9 @@ def test_revocations_are_published_by_every_worker(gunicorn):
     """Concurrent revocations while others read the list: every revoked bit is served after."""
     server = gunicorn()
     rounds, per_round = 8, 4
-    issued = [server.request("POST", "/credentials/issue", _credential(0))]  # makes the list
+    issued = [server.request("POST", "/credentials/issue", _credential(server, 0))]  # makes the list
     with ThreadPoolExecutor(8) as pool:
-        issued += pool.map(lambda n: server.request("POST", "/credentials/issue", _credential(n)),
+        issued += pool.map(lambda n: server.request("POST", "/credentials/issue", _credential(server, n)),
                            range(1, rounds * per_round))
     assert all(code == 201 for code, _ in issued), issued[:2]
     credentials = [body["verifiableCredential"] for _, body in issued]

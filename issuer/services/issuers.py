@@ -54,9 +54,12 @@ def signing_issuer(session: Session, credential: dict) -> Issuer:
     per-user JSON API); the shared platform token cannot speak for them.
     """
     platform_issuer = storage.issuer_by_slug(session, "platform")
-    if credential.get("issuer") is None:  # left out: filled in; null: refused when completed
-        return platform_issuer
+    if "issuer" not in credential:  # VC 2.0 §4.7 and VCALM: the caller names the issuer
+        raise DocumentError(f"issuer: required; name the platform issuer {platform_issuer.did} "
+                            "(as a URL string or a Profile object whose id it is)")
     given = credential["issuer"]
+    if given is None:  # refused with the data-model wording when completed
+        return platform_issuer
     given_id = given.get("id") if isinstance(given, dict) else given
     if not isinstance(given_id, str):  # malformed (422) before foreign (403)
         raise DocumentError("issuer: must be a URL string or an object whose id is a URL string")

@@ -174,13 +174,15 @@ def _set_issuer(document: dict, issuer: Issuer) -> None:
         document["issuer"] = issuer_profile(issuer) if OB_TYPES & _types(document) else issuer.did
         return
     given = document["issuer"]
-    if given is None:  # VC 2.0 §4.7: null is no issuer; leaving it out means "this service"
-        raise DocumentError("issuer: must be a URL or an object with an id, not null (leave "
-                            "issuer out and the service fills in its own)")
+    if given is None:  # VC 2.0 §4.7: null is no issuer
+        raise DocumentError(f"issuer: must be a URL or an object with an id, not null (this "
+                            f"service signs as {issuer.did})")
     given_id = given.get("id") if isinstance(given, dict) else given
     if given_id != issuer.did:
         raise DocumentError(f"issuer: {given_id!r} is not an issuer of this service "
                             f"(this service signs as {issuer.did})")
+    if given == issuer.did and OB_TYPES & _types(document):  # OB 3.0: the issuer is a Profile
+        document["issuer"] = issuer_profile(issuer)
 
 
 def _add_context(document: dict, url: str) -> None:

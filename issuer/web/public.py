@@ -1,4 +1,4 @@
-"""Public, unauthenticated resources: status lists, the DID document (credentials: web/verifier.py)."""
+"""Public, unauthenticated resources: status lists, the platform issuer, the DID document (credentials: web/verifier.py)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,15 @@ def status_list(list_id: int):
         abort(404, description=f"no status list {list_id} here")
     text = services.status_list_json(session, platform(), listing)
     return _json(text, cache_seconds=current_app.config["ISSUER_STATUS_CACHE_SECONDS"])
+
+
+@bp.get("/issuer")
+def platform_issuer():
+    """The platform issuer's Profile: what a VC-API caller names as ``issuer``."""
+    issuer = storage.issuer_by_slug(storage.get_session(), "platform")
+    profile = services.issuer_profile(issuer)
+    return Response(json.dumps(profile), mimetype="application/ld+json" if "ld+json" in
+                    request.headers.get("Accept", "") else "application/json")
 
 
 @bp.get("/.well-known/did.json")

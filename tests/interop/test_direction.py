@@ -59,6 +59,7 @@ def test_our_nquads_equal_the_reference_now_not_only_when_the_vectors_were_made(
 
 def test_what_the_service_signs_with_a_direction_verifies_in_the_reference(js, server):
     credential = {"@context": [VC2], "type": ["VerifiableCredential"],
+                  "issuer": http.get_json(server.url + "/issuer")["id"],
                   "name": {"@value": "Community mentor", "@language": "en", "@direction": "ltr"},
                   "description": {"@value": "شهادة المرشد", "@direction": "rtl"},
                   "credentialSubject": {"id": "did:example:ada"}}

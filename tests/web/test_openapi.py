@@ -48,7 +48,7 @@ def test_every_api_route_and_method_is_documented(app, client):
 
 VCAPI_ROUTES = {("/credentials/issue", "POST"), ("/credentials/verify", "POST"),
                 ("/presentations/verify", "POST"), ("/credentials/status", "POST"),
-                ("/credentials/status/{}", "GET")}
+                ("/credentials/status/{}", "GET"), ("/issuer", "GET")}
 
 
 def test_the_vc_api_document_describes_every_vc_api_route(app, client):

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from issuer.credentials import keys, proof, status
-from issuer.storage import Issuer
+from issuer.storage import Issuer, get_session
 from tests.conftest import make_app
 
 VC2 = "https://www.w3.org/ns/credentials/v2"
@@ -36,7 +36,11 @@ def badge(**extra) -> dict:
 
 
 def issue(client, auth, credential=None, **options):
-    body = {"credential": credential or badge()}
+    """Issue as the platform issuer (named as the bare DID: an Open Badge gets its Profile)."""
+    credential = credential or badge()
+    if "issuer" not in credential:
+        credential = {**credential, "issuer": client.get("/issuer").get_json()["id"]}
+    body = {"credential": credential}
     if options:
         body["options"] = options
     return client.post("/credentials/issue", json=body, headers=auth)
@@ -475,6 +479,28 @@ def test_the_platform_token_signs_only_as_the_platform_issuer(app, client, auth)
     response = issue(client, auth, badge(issuer={"id": platform_did, "type": ["Profile"], "name": "Platform"}))
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["verifiableCredential"]["issuer"]["id"] == platform_did
+
+
+def test_a_credential_without_issuer_is_refused_and_get_issuer_names_the_one_to_give(app, client, auth):
+    """VC 2.0 §4.7 and the VC-API issuer suite: the caller names the issuer; nothing is guessed."""
+    with app.app_context():
+        platform = get_session().scalar(select(Issuer).where(Issuer.slug == "platform"))
+        platform_did, platform_name = platform.did, platform.name
+    for document in (badge(), {k: v for k, v in badge().items() if k != "name"} | {
+            "type": ["VerifiableCredential"], "@context": [VC2],
+            "credentialSubject": {"id": "did:example:ada", "name": "Ada"}}):
+        response = client.post("/credentials/issue", json={"credential": document}, headers=auth)
+        assert response.status_code == 422 and response.mimetype == "application/problem+json"
+        assert response.get_json()["detail"].startswith("issuer: required") and platform_did in response.get_json()["detail"]
+    profile = client.get("/issuer")
+    assert profile.status_code == 200 and profile.mimetype == "application/json"
+    assert profile.get_json() == {**profile.get_json(), "id": platform_did, "type": ["Profile"],
+                                  "name": platform_name}
+    as_did = issue(client, auth, badge(issuer=platform_did)).get_json()["verifiableCredential"]
+    assert as_did["issuer"] == profile.get_json()  # an Open Badge's issuer is the Profile
+    plain = {"@context": [VC2], "type": ["VerifiableCredential"], "issuer": platform_did,
+             "credentialSubject": {"id": "did:example:ada", "name": "Ada"}}
+    assert issue(client, auth, plain).get_json()["verifiableCredential"]["issuer"] == platform_did
 
 
 # --- contexts without fetching ---------------------------------------------------------------

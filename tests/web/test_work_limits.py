@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import TOKEN, LiveServer, make_app
+from tests.conftest import TOKEN, LiveServer, as_platform, make_app
 from tests.web.browsing import Browser
 from tests.web.test_credential_page import award, person
 
@@ -112,16 +112,16 @@ def _ring(size: int) -> dict:
 
 
 def test_a_blank_node_ring_is_a_work_limit_on_issue_not_a_server_error(tmp_path):
-    app = make_app(tmp_path, ISSUER_CANON_MAX_SECONDS=0)  # no CPU budget: only the stack limits
-    response = app.test_client().post("/credentials/issue", json={"credential": _ring(2000)},
-                                      headers=BEARER)
+    client = make_app(tmp_path, ISSUER_CANON_MAX_SECONDS=0).test_client()  # only the stack limits
+    response = client.post("/credentials/issue", json={"credential": as_platform(client, _ring(2000))},
+                           headers=BEARER)
     body = _problem(response)
     assert body["type"].endswith("#work-limit") and "linked too deeply" in body["detail"]
 
 
-def test_a_blank_node_ring_is_refused_on_issue_with_the_default_budget(app):
-    response = app.test_client().post("/credentials/issue", json={"credential": _ring(2000)},
-                                      headers=BEARER)
+def test_a_blank_node_ring_is_refused_on_issue_with_the_default_budget(client):
+    response = client.post("/credentials/issue", json={"credential": as_platform(client, _ring(2000))},
+                           headers=BEARER)
     assert _problem(response)["type"].endswith("#work-limit")
 
 
@@ -167,11 +167,11 @@ def test_numbers_json_cannot_carry_are_refused(app, number):
     assert number.lstrip("-") in verified["detail"]
 
 
-def test_a_large_but_finite_number_is_still_accepted(app):
-    credential = {"@context": [VC2], "type": ["VerifiableCredential"],
-                  "credentialSubject": {"id": "did:example:ada", "https://example.org/score": 1e300}}
-    response = app.test_client().post("/credentials/issue", json={"credential": credential},
-                                      headers=BEARER)
+def test_a_large_but_finite_number_is_still_accepted(client):
+    credential = as_platform(client, {
+        "@context": [VC2], "type": ["VerifiableCredential"],
+        "credentialSubject": {"id": "did:example:ada", "https://example.org/score": 1e300}})
+    response = client.post("/credentials/issue", json={"credential": credential}, headers=BEARER)
     assert response.status_code == 201
     assert "Infinity" not in response.get_data(as_text=True)
 
