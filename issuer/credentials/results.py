@@ -80,8 +80,9 @@ class VerificationResult:
         we could not check (a digest of a resource we cannot read offline)."""
         self.warnings.append(Check(name, outcome, message))
 
-    def outcome(self, name: str) -> str | None:
-        outcomes = [c.outcome for c in self.checks if c.name == name]
+    def outcome(self, name: str | None = None) -> str | None:
+        """The worst outcome of the check ``name`` (of every check when None)."""
+        outcomes = [c.outcome for c in self.checks if name is None or c.name == name]
         for worst in WORST_FIRST:
             if worst in outcomes:
                 return worst
@@ -96,7 +97,6 @@ class VerificationResult:
             "checks": [c.as_dict() for c in self.checks],
             "warnings": [c.as_dict() for c in self.warnings],
             "endorsements": [e.as_dict() for e in self.endorsements],
-            "warnings": [w.as_dict() for w in self.warnings],
         }
 
     def to_vcapi(self) -> dict:

@@ -365,9 +365,9 @@ def _check_presentation(doc: dict) -> None:
         raise CredentialError("type: a presentation must have type VerifiablePresentation")
     credentials = doc.get("verifiableCredential", [])
     items = credentials if isinstance(credentials, list) else [credentials]
-    if not all(isinstance(item, dict) for item in items):
-        raise CredentialError("verifiableCredential: must be a credential (a JSON object) or an "
-                              "array of credentials")
+    if not all(isinstance(item, dict) or looks_like_jwt(item) for item in items):
+        raise CredentialError("verifiableCredential: must be a credential (a JSON object or a "
+                              "VC-JWT) or an array of credentials")
     documents.check_presentation(doc)
 
 

@@ -7,7 +7,7 @@ import hmac
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from .. import services, storage
-from ..credentials.verify import CHECK_NAMES, FAILED
+from ..credentials.verify import CHECK_NAMES, FAILED, UNCHECKED, UNSUPPORTED
 from .body import credential_member, json_body, member
 from . import limits
 from .errors import BadRequest
@@ -113,6 +113,11 @@ def verify_credential():
     return jsonify(payload), 200 if result.verified else 422
 
 
+CREDENTIAL_ANSWER = {FAILED: "does not verify",
+                     UNSUPPORTED: "is of a kind this service cannot check (see credentialResults)",
+                     UNCHECKED: "could not be fully checked (see credentialResults)"}
+
+
 @bp.post("/presentations/verify")
 def verify_presentation():
     """The presentation's own proof (authentication, challenge, domain) and every credential in
@@ -135,8 +140,9 @@ def verify_presentation():
     results = [checker.verify(c, checks=checks) for c in credentials]
     for index, result in enumerate(results):
         if not result.verified:
-            payload["errors"].append({"check": "credential", "outcome": FAILED,
-                                      "message": f"verifiableCredential[{index}] does not verify"})
+            outcome = result.outcome() or FAILED
+            payload["errors"].append({"check": "credential", "outcome": outcome,
+                                      "message": f"verifiableCredential[{index}] {CREDENTIAL_ANSWER[outcome]}"})
     verified = outer.verified and all(r.verified for r in results)
     payload.update(verified=verified, credentialResults=[r.to_vcapi() for r in results])
     return jsonify(payload), 200 if verified else 422

@@ -18,7 +18,7 @@ from wtforms import TextAreaField, URLField
 from wtforms.validators import Length, Optional
 
 from .. import export, storage
-from ..fetch import FetchError, fetch_json
+from ..fetch import FetchError, fetch
 from ..markdown import render_markdown
 from ..services import showing
 from ..services.people import FieldError
@@ -139,6 +139,9 @@ def _too_large(_error):
     return render_template("verify/verify.html", form=form, explanation=None), 400
 
 
+FETCH_ACCEPT = "application/vc+ld+json, application/ld+json, application/json, application/vc+jwt;q=0.5"
+
+
 def _submitted_document(form: VerifyForm) -> dict:
     """The credential from the upload, the pasted text or the URL (in that order)."""
     upload = form.upload.data
@@ -182,12 +185,23 @@ def _jwt_text(text: str | bytes) -> str | None:
     return text if looks_like_jwt(text) else None
 
 
-def fetch_document(url: str, field: str) -> dict:
-    """The JSON object at ``url``, fetched through the SSRF guard; refusals become a FieldError."""
+def fetch_document(url: str, field: str) -> dict | str:
+    """The JSON object at ``url``, fetched through the SSRF guard; refusals become a FieldError.
+    A VC-JWT there is handed on as text, to be answered "unsupported" like a pasted one."""
     try:
-        return _object(fetch_json(url, platform().fetch_policy), field)
+        body = fetch(url, platform().fetch_policy, accept=FETCH_ACCEPT)
     except FetchError as error:
         raise FieldError(field, str(error)) from None
+    jwt = _jwt_text(body)
+    if jwt is not None:
+        return jwt
+    try:
+        value = loads(body)
+    except RecursionError:
+        raise FieldError(field, f"{url} returned JSON nested too deeply") from None
+    except (ValueError, UnicodeDecodeError):
+        raise FieldError(field, f"{url} did not return JSON (nor a VC-JWT)") from None
+    return _object(value, field)
 
 
 def _object(value: object, field: str) -> dict:

@@ -143,3 +143,46 @@ def test_the_explaining_api_says_unsupported_and_carries_warnings(app):
     assert [c["outcome"] for c in body["checks"]] == ["unsupported"]
     nits = browser.client.post("/api/v1/verify", json={"credential": dcc(DCC_BADGE)}, headers=auth)
     assert nits.status_code == 200 and len(nits.get_json()["warnings"]) == 2
+
+
+def test_a_vc_jwt_inside_a_signed_presentation_is_unsupported_not_failed(app):
+    """The holder's proof is checked and holds; the VC-JWT inside is 'cannot be checked here'."""
+    from issuer.credentials import keys, proof
+
+    holder = keys.generate_private_key()
+    did = keys.did_key(holder.public_key())
+    presentation = proof.add_proof(
+        {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+         "holder": did, "verifiableCredential": [JWT]},
+        holder, verification_method=keys.did_key_vm_id(did),
+        canonicalizer=app.extensions["issuer.platform"].canonicalizer, proof_purpose="authentication")
+    response = app.test_client().post("/presentations/verify",
+                                      json={"verifiablePresentation": presentation})
+    body = response.get_json()
+    assert response.status_code == 422 and body["verified"] is False
+    assert body["result"]["checks"] == [
+        {**c, "outcome": "ok"} for c in body["result"]["checks"]]  # the presentation itself holds
+    assert body["errors"] == [{"check": "credential", "outcome": "unsupported", "message":
+                               "verifiableCredential[0] is of a kind this service cannot check "
+                               "(see credentialResults)"}]
+    assert [e["outcome"] for e in body["credentialResults"][0]["errors"]] == ["unsupported"]
+    assert "VC-JWT" in body["credentialResults"][0]["errors"][0]["message"]
+
+
+def test_a_vc_jwt_behind_a_url_is_unsupported_on_the_page_and_the_api(tmp_path, loopback):
+    from tests.conftest import make_app
+    from tests.web.test_credential_page import person
+
+    app = make_app(tmp_path, ISSUER_FETCH_ALLOW_PRIVATE=True)
+    url = loopback.put("credentials/jwt", JWT.encode())
+    html = Browser(app).submit("/verify", {"url": url}).get_data(as_text=True)
+    assert '<p class="verdict unsupported" role="status">Cannot be checked here</p>' in html
+    assert "it is a VC-JWT" in html and "not return JSON" not in html
+    browser, _ = person(app, "ada")
+    auth = {"Authorization": f"Bearer {browser.api_token()}"}
+    answer = browser.client.post("/api/v1/verify", json={"url": url}, headers=auth)
+    assert answer.status_code == 422 and answer.get_json()["verdict"] == "Cannot be checked here"
+    loopback.put("credentials/text", b"hello, not a credential")
+    refused = browser.client.post("/api/v1/verify", json={"url": loopback.base + "credentials/text"},
+                                  headers=auth)
+    assert refused.status_code == 400 and "did not return JSON (nor a VC-JWT)" in refused.get_json()["detail"]
