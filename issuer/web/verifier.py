@@ -158,10 +158,11 @@ def _submitted_document(form: VerifyForm) -> dict:
     raise FieldError("credential", "paste a credential, upload a JSON file or give a URL")
 
 
-def parse_document(text: str | bytes, field: str) -> dict | str:
-    """A JSON object from pasted or uploaded text, or a FieldError saying what is wrong with it.
-    A VC-JWT (compact JWT text, bare or as a JSON string) is handed on as text: the verifier
-    answers that it cannot check that format, instead of "not valid JSON"."""
+def parse_document(text: str | bytes, field: str, source: str | None = None) -> dict | str:
+    """A JSON object from pasted, uploaded or fetched text (``source``: the URL it came from),
+    or a FieldError saying what is wrong with it. A VC-JWT (compact JWT text, bare or as a JSON
+    string) is handed on as text: the verifier answers that it cannot check that format, instead
+    of "not valid JSON"."""
     jwt = _jwt_text(text)
     if jwt is not None:
         return jwt
@@ -170,7 +171,8 @@ def parse_document(text: str | bytes, field: str) -> dict | str:
     except RecursionError:
         raise FieldError(field, "the JSON is nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as error:
-        raise FieldError(field, f"this is not valid JSON ({error})") from None
+        raise FieldError(field, f"{source} did not return JSON (nor a VC-JWT)" if source
+                         else f"this is not valid JSON ({error})") from None
     return _object(value, field)
 
 
@@ -192,16 +194,7 @@ def fetch_document(url: str, field: str) -> dict | str:
         body = fetch(url, platform().fetch_policy, accept=FETCH_ACCEPT)
     except FetchError as error:
         raise FieldError(field, str(error)) from None
-    jwt = _jwt_text(body)
-    if jwt is not None:
-        return jwt
-    try:
-        value = loads(body)
-    except RecursionError:
-        raise FieldError(field, f"{url} returned JSON nested too deeply") from None
-    except (ValueError, UnicodeDecodeError):
-        raise FieldError(field, f"{url} did not return JSON (nor a VC-JWT)") from None
-    return _object(value, field)
+    return parse_document(body, field, source=url)
 
 
 def _object(value: object, field: str) -> dict:
