@@ -183,4 +183,4 @@ def store_image(session: Session, data: bytes, filename: str, alt: str) -> Store
 
 def image_url(platform: Platform, image: StoredImage) -> str:
     """The public, permanent URL of a stored image."""
-    return f"{platform.base_url}/images/{image.id}"
+    return platform.urls.image(image.id)

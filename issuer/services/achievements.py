@@ -28,7 +28,7 @@ MAX_TAGS = 20
 
 
 def achievement_url(platform: Platform, achievement: Achievement) -> str:
-    return f"{platform.base_url}/achievements/{achievement.id}"
+    return platform.urls.achievement(achievement.id)
 
 
 def achievement_json(platform: Platform, achievement: Achievement, *, context: bool = False) -> dict:

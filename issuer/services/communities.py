@@ -151,9 +151,8 @@ def create_community(session: Session, platform: Platform, user: User, **fields)
     """
     name = _text(fields, "name")
     slug = _free_slug(session, fields.get("slug"), name)
-    url = f"{platform.base_url}/communities/{slug}"
-    issuer = new_issuer(platform, slug=f"community:{slug}", kind="community", name=name, url=url,
-                        path=f"communities/{slug}")
+    issuer = new_issuer(platform, slug=f"community:{slug}", kind="community", name=name,
+                        url=platform.urls.community(slug), did_web=platform.urls.community_did(slug))
     community = Community(slug=slug, issuer=issuer, created_by=user.id,
                           open_membership=True, allow_peer_badges=False)
     try:

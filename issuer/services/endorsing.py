@@ -135,7 +135,7 @@ def achievement_subject(session: Session, platform: Platform, endorser: User,
                         "so they cannot endorse them")
     if not community.open_membership and role is None:
         raise Forbidden(f"only members of {community.name} can endorse its achievements")
-    return Subject(f"{platform.base_url}/achievements/{achievement.id}", achievement.name, None,
+    return Subject(platform.urls.achievement(achievement.id), achievement.name, None,
                    achievement.community_id, achievement.id)
 
 

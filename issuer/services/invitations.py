@@ -44,7 +44,7 @@ def create_invitation(session: Session, platform: Platform, community: Community
 
 
 def invitation_url(platform: Platform, invitation: Invitation) -> str:
-    return f"{platform.base_url}/join/{invitation.token}"
+    return platform.urls.invitation(invitation.token)
 
 
 def invitation_by_token(session: Session, token: str) -> Invitation | None:

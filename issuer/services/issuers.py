@@ -14,15 +14,13 @@ from .roles import Forbidden
 
 
 def new_issuer(platform: Platform, *, slug: str, kind: str, name: str, url: str,
-               path: str | None = None) -> Issuer:
-    """An issuer with a fresh key: did:web under the base URL when it is https, else did:key.
-
-    ``path`` places the did:web document (``communities/<slug>`` → ``/communities/<slug>/did.json``);
-    the caller adds the issuer to its session and commits.
+               did_web: str | None = None) -> Issuer:
+    """An issuer with a fresh key: ``did_web`` (from platform.urls, None unless the base URL is
+    https), else a did:key; the caller adds the issuer to its session and commits.
     """
     private_key = keys.generate_private_key()
-    if platform.https:
-        did = keys.did_web(platform.base_url, path)
+    if did_web is not None:
+        did = did_web
         vm_id = f"{did}#key-1"
     else:
         did = keys.did_key(private_key.public_key())
@@ -37,7 +35,7 @@ def ensure_platform_issuer(session: Session, platform: Platform) -> Issuer:
     issuer = storage.issuer_by_slug(session, "platform")
     if issuer is None:
         issuer = new_issuer(platform, slug="platform", kind="platform", name=platform.name,
-                            url=platform.base_url)
+                            url=platform.urls.home(), did_web=platform.urls.platform_did())
         session.add(issuer)
         try:
             session.commit()

@@ -31,7 +31,7 @@ class FieldError(DocumentError):
 
 
 def profile_url(platform: Platform, handle: str) -> str:
-    return f"{platform.base_url}/people/{handle}"
+    return platform.urls.person(handle)
 
 
 def create_user(session: Session, platform: Platform, *, handle: str, email: str,
@@ -51,7 +51,7 @@ def create_user(session: Session, platform: Platform, *, handle: str, email: str
     if session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise FieldError("email", "an account with this email exists")
     issuer = new_issuer(platform, slug=f"person:{handle}", kind="person", name=display_name,
-                        url=profile_url(platform, handle), path=f"people/{handle}")
+                        url=profile_url(platform, handle), did_web=platform.urls.person_did(handle))
     user = User(handle=handle, email=email, display_name=display_name, issuer=issuer,
                 password_hash=generate_password_hash(password))
     session.add(user)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cached_property
 
 from ..credentials.canonical import Canonicalizer
 from ..credentials.schema import SchemaRegistry
 from ..fetch import FetchPolicy
+from ..urls import Urls
 
 
 @dataclass
@@ -25,13 +27,18 @@ class Platform:
 
     @property
     def https(self) -> bool:
-        return self.base_url.startswith("https://")
+        return self.urls.https
+
+    @cached_property
+    def urls(self) -> Urls:
+        """The permanent URLs under this service's base URL."""
+        return Urls(self.base_url)
 
     def credential_url(self, uuid_: str) -> str:
-        return f"{self.base_url}/credentials/{uuid_}"
+        return self.urls.credential(uuid_)
 
     def status_list_url(self, list_id: int) -> str:
-        return f"{self.base_url}/credentials/status/{list_id}"
+        return self.urls.status_list(list_id)
 
 
 def now_utc() -> datetime:

@@ -87,8 +87,7 @@ def _presented_credential(session: Session, platform: Platform,
     entry = next((e for e in entry if isinstance(e, dict)), None) if isinstance(entry, list) else entry
     if not isinstance(entry, dict):
         return None
-    prefix, url = f"{platform.base_url}/credentials/status/", entry.get("statusListCredential")
-    list_id = url[len(prefix):] if isinstance(url, str) and url.startswith(prefix) else ""
+    list_id = platform.urls.status_list_id(entry.get("statusListCredential")) or ""
     index = entry.get("statusListIndex")
     if not (list_id.isdigit() and isinstance(index, str) and index.isdigit()):
         return None

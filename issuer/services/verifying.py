@@ -110,9 +110,8 @@ def _lists(relationship, vm_id: str, fragment: str) -> bool:
 
 def get_status(session: Session, platform: Platform, url: str, *, fetch: bool) -> dict:
     """Our own lists straight from the database; other issuers' by guarded fetch."""
-    prefix = f"{platform.base_url}/credentials/status/"
-    if url.startswith(prefix):
-        tail = url[len(prefix):]
+    tail = platform.urls.status_list_id(url)
+    if tail is not None:
         listing = (session.get(StatusList, int(tail))
                    if tail.isdigit() and storage.in_id_range(int(tail)) else None)
         if listing is None:

@@ -42,7 +42,7 @@ def _helpers() -> dict:
 
 def verify_url(uuid: str) -> str:
     """The URL a credential's QR code encodes: its verification page."""
-    return platform().credential_url(uuid) + "/verify"
+    return platform().urls.credential_verify(uuid)
 
 
 def _visible(uuid: str, user):

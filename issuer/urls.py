@@ -1,0 +1,80 @@
+"""The permanent URLs of the service, built in one place from its base URL.
+
+Signed credentials and DID documents embed these URLs (credential ids, status lists, achievements,
+profiles, images, did:web identifiers), so they must never change: a credential signed years ago
+still names them. Each builder has a route that serves it (tests/test_urls.py checks the pair).
+Pure: no Flask, so services and the core can build URLs without a request.
+"""
+
+from __future__ import annotations
+
+from .credentials import keys
+
+
+class Urls:
+    """The URLs under one base URL (``https://issuer.example``, no trailing slash)."""
+
+    def __init__(self, base_url: str):
+        self.base = base_url.rstrip("/")
+
+    @property
+    def https(self) -> bool:
+        """did:web identifiers need an https base URL; otherwise issuers get a did:key."""
+        return self.base.startswith("https://")
+
+    def home(self) -> str:
+        """The service's front page: the platform issuer's ``url``."""
+        return self.base
+
+    def credential(self, uuid: str) -> str:
+        """A signed credential (its ``id``): the JSON or, for browsers, its page."""
+        return f"{self.base}/credentials/{uuid}"
+
+    def credential_verify(self, uuid: str) -> str:
+        """A credential's verification page: what its QR code encodes."""
+        return f"{self.credential(uuid)}/verify"
+
+    def status_list(self, list_id: int) -> str:
+        """A Bitstring Status List credential (``statusListCredential`` of every entry on it)."""
+        return f"{self._status_lists}{list_id}"
+
+    def status_list_id(self, url: object) -> str | None:
+        """What follows our status list prefix when ``url`` starts with it (not checked), else None."""
+        prefix = self._status_lists
+        return url[len(prefix):] if isinstance(url, str) and url.startswith(prefix) else None
+
+    @property
+    def _status_lists(self) -> str:
+        return f"{self.base}/credentials/status/"
+
+    def achievement(self, achievement_id: str) -> str:
+        """A community's achievement (the ``id`` of the OB Achievement)."""
+        return f"{self.base}/achievements/{achievement_id}"
+
+    def person(self, handle: str) -> str:
+        """A member's public profile (the ``url`` of their issuer Profile)."""
+        return f"{self.base}/people/{handle}"
+
+    def community(self, slug: str) -> str:
+        """A community's page (the ``url`` of its issuer Profile)."""
+        return f"{self.base}/communities/{slug}"
+
+    def image(self, image_id: str) -> str:
+        """A stored image (achievement and community images)."""
+        return f"{self.base}/images/{image_id}"
+
+    def invitation(self, token: str) -> str:
+        """An invitation to join a community."""
+        return f"{self.base}/join/{token}"
+
+    # did:web (did:web §3.1): an issuer's DID names the page it belongs to; its DID document lives at
+    # that page + /did.json, the platform's at /.well-known/did.json. None without an https base URL.
+
+    def platform_did(self) -> str | None:
+        return keys.did_web(self.home()) if self.https else None
+
+    def community_did(self, slug: str) -> str | None:
+        return keys.did_web(self.community(slug)) if self.https else None
+
+    def person_did(self, handle: str) -> str | None:
+        return keys.did_web(self.person(handle)) if self.https else None
