@@ -76,7 +76,8 @@ def signup():
             getattr(form, error.field).errors.append(error.detail)
         else:
             start_session(user)
-            flash(f"Welcome, {user.display_name}. Your profile is at /people/{user.handle}.")
+            profile = url_for("people.profile", handle=user.handle)
+            flash(f"Welcome, {user.display_name}. Your profile is at {profile}.")
             return redirect(safe_next(request.args.get("next"), url_for("public.index")))
     return render_template("auth/signup.html", form=form), 400 if form.errors else 200
 

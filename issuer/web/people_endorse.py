@@ -41,7 +41,7 @@ def endorse_person(handle: str):
 @login_required
 def endorse_credential(uuid: str):
     subject = or_404(endorsing.credential_subject, storage.get_session(), current_user, uuid)
-    return _endorse_page(subject, back=f"/credentials/{uuid}")
+    return _endorse_page(subject, back=url_for("verifier.credential", uuid=uuid))
 
 
 @bp.route("/achievements/<achievement_id>/endorse", methods=["GET", "POST"])
@@ -51,7 +51,7 @@ def endorse_achievement(achievement_id: str):
     if achievement is None:
         abort(404, description=f"there is no achievement {achievement_id}")
     subject = endorsing.achievement_subject(storage.get_session(), platform(), current_user, achievement)
-    return _endorse_page(subject, back=f"/achievements/{achievement.id}")
+    return _endorse_page(subject, back=url_for("achievements.show", achievement_id=achievement.id))
 
 
 def _endorse_page(subject: endorsing.Subject, *, back: str):
