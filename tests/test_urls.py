@@ -135,7 +135,8 @@ def test_the_urls_of_real_objects_are_embedded_and_answer(tmp_path):
     awarded = lea.submit(f"/achievements/{achievement_id}/award", {"recipients": ["ada"], "narrative": "Five."},
                          form_url=f"/achievements/{achievement_id}")
     assert awarded.status_code == 302
-    [uuid] = re.findall(r"/me/recognition/([0-9a-f-]+)/accept", ada.get("/me/recognition").get_data(as_text=True))
+    inbox = ada.get("/me/recognition").get_data(as_text=True)
+    [uuid] = re.findall(r"/me/recognition/([0-9a-f-]+)/accept", inbox)
     for action in ("accept", "public"):
         ada.submit(f"/me/recognition/{uuid}/{action}", form_url="/me/recognition")
     invited = lea.submit("/communities/call-hosts/invitations", {"role": "member", "days": "7", "uses": "1"},
@@ -143,8 +144,8 @@ def test_the_urls_of_real_objects_are_embedded_and_answer(tmp_path):
     invitation = re.search(r"https://\S+/join/[\w-]+", flashed(lea.get(invited.headers["Location"]).get_data(
         as_text=True))).group(0)
 
-    credential = json.loads(app.test_client().get(path_of(urls.credential(uuid)),
-                                                  headers={"Accept": "application/json"}).get_data(as_text=True))
+    signed = app.test_client().get(path_of(urls.credential(uuid)), headers={"Accept": "application/json"})
+    credential = json.loads(signed.get_data(as_text=True))
     achievement = credential["credentialSubject"]["achievement"]
     status = credential["credentialStatus"]
     status = status[0] if isinstance(status, list) else status
@@ -162,8 +163,9 @@ def test_the_urls_of_real_objects_are_embedded_and_answer(tmp_path):
     assert invitation == urls.invitation(invitation.rsplit("/", 1)[1])
 
     anonymous = Browser(app)
-    for url in (urls.home(), urls.credential(uuid), urls.credential_verify(uuid), urls.status_list(int(list_id)),
-                urls.achievement(achievement_id), urls.person("ada"), urls.community("call-hosts"), image_id):
+    for url in (urls.home(), urls.credential(uuid), urls.credential_verify(uuid),
+                urls.status_list(int(list_id)), urls.achievement(achievement_id), urls.person("ada"),
+                urls.community("call-hosts"), image_id):
         for accept in ("text/html", "application/json"):
             response = anonymous.get(path_of(url), headers={"Accept": accept})
             assert response.status_code == 200, (url, accept)
@@ -176,10 +178,11 @@ def test_the_urls_of_real_objects_are_embedded_and_answer(tmp_path):
 
     # the pages whose links templates and views now build with url_for
     assert 'href="/people/ada">Ada Lovelace</a>' in page_of(anonymous, f"/credentials/{uuid}")
-    assert 'href="/communities/call-hosts">Call Hosts</a>' in page_of(anonymous, f"/achievements/{achievement_id}")
-    assert 'href="/communities/call-hosts">Call Hosts</a>' in page_of(anonymous, "/communities/call-hosts/achievements")
+    community_link = 'href="/communities/call-hosts">Call Hosts</a>'
+    assert community_link in page_of(anonymous, f"/achievements/{achievement_id}")
+    assert community_link in page_of(anonymous, "/communities/call-hosts/achievements")
     profile = page_of(anonymous, "/people/ada")
-    assert 'href="/communities/call-hosts">Call Hosts</a>' in profile
+    assert community_link in profile
     assert f'href="/credentials/{uuid}">Call host</a>' in profile
     endorse = page_of(bob, f"/credentials/{uuid}/endorse")
     assert f'href="/credentials/{uuid}"' in endorse  # the way back from the endorsement form
@@ -207,13 +210,13 @@ def hand_built_urls(source: str) -> list[str]:
         where = f"line {getattr(node, 'lineno', '?')}: "
         if isinstance(node, ast.JoinedStr):
             parts = node.values
-            found += [where + part.value for part in parts
-                      if isinstance(part, ast.Constant) and OPEN_PATH.search(part.value) and part.value not in ALLOWED]
+            found += [where + part.value for part in parts if isinstance(part, ast.Constant)
+                      and OPEN_PATH.search(part.value) and part.value not in ALLOWED]
             found += [where + after.value for before, after in zip(parts, parts[1:])
                       if isinstance(before, ast.FormattedValue) and isinstance(after, ast.Constant)
                       and (SUFFIX.match(after.value) or AFTER_URL.match(after.value))]
-            found += [where + "base URL in an f-string" for part in parts if isinstance(part, ast.FormattedValue)
-                      and "base_url" in ast.unparse(part.value).lower()]
+            found += [where + "base URL in an f-string" for part in parts
+                      if isinstance(part, ast.FormattedValue) and "base_url" in ast.unparse(part.value).lower()]
         elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
             left, right = node.left, node.right
             if isinstance(left, ast.Constant) and isinstance(left.value, str) and (
@@ -226,9 +229,9 @@ def hand_built_urls(source: str) -> list[str]:
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
             if name == "did_web":
                 found.append(where + "did_web()")
-            if name == "format" and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Constant) \
-                    and FORMAT_PATH.search(str(node.func.value.value)):
-                found.append(where + node.func.value.value)
+            template = node.func.value if isinstance(node.func, ast.Attribute) else None
+            if name == "format" and isinstance(template, ast.Constant) and FORMAT_PATH.search(str(template.value)):
+                found.append(where + template.value)
     return found
 
 
