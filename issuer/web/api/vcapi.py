@@ -6,12 +6,12 @@ import hmac
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from .. import services, storage
-from ..credentials.verify import CHECK_NAMES, FAILED, UNCHECKED, UNSUPPORTED
-from .body import credential_member, json_body, member
-from . import limits
-from .errors import BadRequest
-from .context import platform
+from ... import services, storage
+from ...credentials.verify import CHECK_NAMES, FAILED, UNCHECKED, UNSUPPORTED
+from ..body import credential_member, json_body, member
+from .. import limits
+from ..errors import BadRequest
+from ..context import platform
 
 bp = Blueprint("vcapi", __name__)
 
