@@ -11,6 +11,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from .digests import multibase_problem, sri_problem
+from .paths import at, entries
+
 Problems = Iterator[str]
 
 # An absolute URL: a scheme, a colon, then no spaces, controls or characters URLs never hold.
@@ -22,25 +25,9 @@ TYPED_PROPERTIES = ("credentialStatus", "credentialSchema", "refreshService", "t
                     "evidence")
 
 
-def at(path: str, key: str | int) -> str:
-    """The path of ``key`` under ``path``: a.b, a[0]."""
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else key
-
-
 def is_url(value: Any) -> bool:
     """A single absolute URL (VC 2.0 §4.4): 'did:example:1', 'urn:uuid:…', 'https://…'."""
     return isinstance(value, str) and _URL.fullmatch(value) is not None
-
-
-def entries(value: Any, path: str) -> Iterator[tuple[Any, str]]:
-    """(entry, path) for a value that is one item or a list of items."""
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            yield item, at(path, index)
-    else:
-        yield value, path
 
 
 def url(value: Any, path: str) -> Problems:
@@ -184,8 +171,6 @@ def related_resources(doc: dict) -> Problems:
     if value is None or value == []:
         yield "relatedResource: must be one or more objects (leave it out when there is none)"
         return
-    from .digests import multibase_problem, sri_problem  # digests imports this module
-
     seen: set[str] = set()
     for item, path in entries(value, "relatedResource"):
         if not isinstance(item, dict):

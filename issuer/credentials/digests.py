@@ -17,7 +17,7 @@ from typing import Any
 
 import base58
 
-from .datamodel import at, entries
+from .paths import at, entries
 
 MATCH, MISMATCH, UNKNOWN = "ok", "failed", "could not check"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .datamodel import at, entries
+from .paths import at, entries
 from .vocab import type_list
 
 Problems = Iterator[str]

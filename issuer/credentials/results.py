@@ -114,3 +114,36 @@ class VerificationResult:
         errors = [c.as_dict() for c in self.checks if c.outcome in (FAILED, UNSUPPORTED)]
         return {"verified": self.verified, "checks": passed, "warnings": warnings,
                 "errors": errors, "result": self.as_dict()}
+
+
+# How a presentation's answer words a credential in it that is not verified, by its worst outcome.
+CREDENTIAL_ANSWER = {FAILED: "does not verify",
+                     UNSUPPORTED: "is of a kind this service cannot check (see credentialResults)",
+                     UNCHECKED: "could not be fully checked (see credentialResults)"}
+
+
+@dataclass
+class PresentationResult:
+    """A presentation's own checks (its proof for authentication, challenge and domain) and the
+    result of each credential it carries; verified only when all of them are."""
+
+    presentation: VerificationResult
+    credentials: list[VerificationResult] = field(default_factory=list)
+
+    @property
+    def verified(self) -> bool:
+        return self.presentation.verified and all(c.verified for c in self.credentials)
+
+    def to_vcapi(self) -> dict:
+        """The presentation's VC-API body, an error entry for each credential not verified
+        (with its worst outcome: failed, unsupported, could not check) and every credential's
+        own body under credentialResults."""
+        payload = self.presentation.to_vcapi()
+        for index, result in enumerate(self.credentials):
+            if not result.verified:
+                outcome = result.outcome() or FAILED
+                payload["errors"].append({"check": "credential", "outcome": outcome, "message":
+                                          f"verifiableCredential[{index}] {CREDENTIAL_ANSWER[outcome]}"})
+        payload.update(verified=self.verified,
+                       credentialResults=[r.to_vcapi() for r in self.credentials])
+        return payload

@@ -17,12 +17,12 @@ from .canonical import Canonicalizer
 from .errors import CanonicalizationError, ContextError, CredentialError, WorkLimitExceeded
 from .vocab import type_list
 from .results import (FAILED, OK, UNCHECKED, UNSUPPORTED, Check, KeyInfo, KeyUnavailable,
-                      StatusUnavailable, Unsupported, VerificationResult)
+                      PresentationResult, StatusUnavailable, Unsupported, VerificationResult)
 from .tolerated import JWT_MESSAGE, NOT_CONFORMING, looks_like_jwt
 
 __all__ = ["CHECK_NAMES", "FAILED", "OK", "UNCHECKED", "UNSUPPORTED", "Check", "KeyInfo",
-           "KeyUnavailable", "StatusUnavailable", "Unsupported", "VerificationResult", "Verifier",
-           "looks_like_jwt"]
+           "KeyUnavailable", "PresentationResult", "StatusUnavailable", "Unsupported",
+           "VerificationResult", "Verifier", "looks_like_jwt"]
 
 SECURITY = "https://w3id.org/security#"
 STATUS = "https://www.w3.org/ns/credentials/status-list#"
@@ -76,6 +76,21 @@ class Verifier:
         except WorkLimitExceeded as error:  # the CPU budget is spent: say so, check no further
             result.add("verification", FAILED, str(error), VC + "PARSING_ERROR")
         return result
+
+    def verify_presentation(self, presentation: object, *, challenge: str | None = None,
+                            domain: str | None = None,
+                            checks: frozenset[str] | None = None) -> PresentationResult:
+        """Verify a presentation and every credential in it; never raises.
+
+        The presentation's own proof always runs (purpose authentication): without it the
+        challenge and domain mean nothing. An unsigned or malformed presentation is never
+        verified: it fails the proof or structure check. ``checks`` applies to each credential.
+        """
+        outer = self.verify(presentation, purpose="authentication", challenge=challenge,
+                            domain=domain, checks=None if checks is None else checks | {"proof"})
+        carried = presentation.get("verifiableCredential", []) if isinstance(presentation, dict) else []
+        carried = carried if isinstance(carried, list) else [carried]
+        return PresentationResult(outer, [self.verify(c, checks=checks) for c in carried])
 
     def _readable(self, document, result) -> bool:
         """A JSON object in a format we implement; a VC-JWT or an envelope is 'unsupported'."""

@@ -8,7 +8,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..fetch import request_budget
 from . import headers, limits
-from . import achievements, api, auth, body, communities, errors, people, public, settings, vcapi, verifier
+from . import achievements, api, auth, body, communities, errors, people, public, settings, verifier
+from . import people_endorse  # noqa: F401  (adds the endorsement pages to people.bp)
 
 csrf = CSRFProtect()
 
@@ -35,10 +36,11 @@ def init_app(app: Flask) -> None:
     headers.init_app(app)
     auth.login_manager.init_app(app)
     for blueprint in (public.bp, auth.bp, settings.bp, communities.bp, achievements.bp, people.bp,
-                      verifier.bp, vcapi.bp, api.bp):
+                      verifier.bp):
         app.register_blueprint(blueprint)
-    csrf.exempt(vcapi.bp)  # bearer-token and public JSON endpoints: no cookies, no CSRF
-    csrf.exempt(api.bp)
+    for blueprint in api.BLUEPRINTS:  # bearer-token and public JSON endpoints: no cookies, no CSRF
+        app.register_blueprint(blueprint)
+        csrf.exempt(blueprint)
     errors.init_app(app)
     _request_budgets(app)
     app.wsgi_app = body.ChunkedBodyLimit(app.wsgi_app, app.config["ISSUER_MAX_BODY_BYTES"])

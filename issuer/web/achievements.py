@@ -1,7 +1,7 @@
 """Achievements and badges: define and edit badge classes, issue badges (leader and peer), revoke.
 
 Pages use Flask-WTF forms (re-rendered with errors and what was typed, status 400; PRG on
-success); each action also exists in the JSON API (web/achievements_api.py).
+success); each action also exists in the JSON API (web/api/achievements.py).
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
-from flask import (Blueprint, Response, abort, flash, redirect, render_template,
-                   request, url_for)
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -22,12 +21,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from .. import images, storage
 from ..markdown import render_markdown
 from ..services import badges
-from ..services.communities import community_by_slug
 from ..services.people import FieldError
 from ..services.roles import LEADER_ROLES, Forbidden, active_role
 from ..storage import Community
-from .negotiation import PROFILE_TYPES, json_type
 from .context import platform
+from .lookups import achievement_or_404, badge_or_404, community_or_404
+from .negotiation import PROFILE_TYPES, json_type
 
 bp = Blueprint("achievements", __name__)
 TYPE_LABELS = {"CommunityService": "Community service", "ext:Contribution": "Contribution",
@@ -63,15 +62,6 @@ class RevokeForm(FlaskForm):
 
 def _me():
     return current_user._get_current_object() if current_user.is_authenticated else None
-
-
-def community_or_404(slug: str):
-    return community_by_slug(storage.get_session(), slug) or abort(404, description=f"no community {slug!r}")
-
-
-def achievement_or_404(achievement_id: str):
-    found = badges.achievement_by_id(storage.get_session(), achievement_id)
-    return found or abort(404, description=f"no achievement {achievement_id!r}")
 
 
 def _field_error(form: FlaskForm, error: FieldError) -> None:
@@ -234,8 +224,7 @@ def _render_badges(community, errors: dict, status: int):
 @bp.post("/badges/<badge_id>/revoke")
 @login_required
 def revoke(badge_id: str):
-    session = storage.get_session()
-    badge = badges.badge_by_id(session, badge_id) or abort(404, description=f"no badge {badge_id!r}")
+    session, badge = storage.get_session(), badge_or_404(badge_id)
     community, form = session.get(Community, badge.community_id), RevokeForm()
     try:  # the CSRF token is checked for every form; the service checks who and why
         badges.revoke_badge(session, badge, _me(), form.reason.data)
@@ -244,5 +233,3 @@ def revoke(badge_id: str):
     flash("The badge is revoked. Verifiers now see it as revoked; this cannot be undone.")
     return redirect(url_for(".community_badges", slug=community.slug))
 
-
-from . import achievements_api  # noqa: E402,F401  (registers the JSON API endpoints on api.bp)

@@ -1,6 +1,6 @@
 """Communities: pages to create, browse, join and lead communities; stored images; invitations.
 
-The JSON API equivalents live in web/communities_api.py (imported at the end, on api.bp).
+The JSON API equivalents live in web/api/communities.py.
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ from ..services import did_document as did_document_of
 from ..services import endorsing, invitations
 from ..services.badges import achievements_of
 from ..services.people import FieldError
-from ..services.recognition import NotFound, item
+from ..services.recognition import item
 from ..services.roles import LEADER_ROLES, active_role, grantable, may_manage, membership, require_leader
 from ..storage import ROLES, Community, StoredImage
-from .negotiation import PROFILE_TYPES, json_type
 from .context import platform
+from .lookups import community_or_404, invitation_or_404, member_or_404, or_404
+from .negotiation import PROFILE_TYPES, json_type
 
 bp = Blueprint("communities", __name__)
 
@@ -56,20 +57,6 @@ class InviteForm(FlaskForm):
 
 def me():
     return current_user._get_current_object()  # the User itself, for services and comparisons
-
-
-def community_or_404(slug: str) -> Community:
-    found = service.community_by_slug(storage.get_session(), slug)
-    if found is None:
-        abort(404, description=f"there is no community at /communities/{slug}")
-    return found
-
-
-def member_or_404(community: Community, handle: str):
-    found = service.membership_of(storage.get_session(), community, handle)
-    if found is None:
-        abort(404, description=f"{handle} is not a member of {community.name}")
-    return found
 
 
 def form_fields(form: CommunityForm) -> dict:
@@ -216,9 +203,7 @@ def decide_endorsement(slug: str, uuid: str, decision: str):
     if decision not in endorsing.COMMUNITY_DECISIONS:
         abort(404, description=f"there is no decision {decision!r} on endorsements")
     try:
-        endorsing.decide_achievement_endorsement(storage.get_session(), me(), community, uuid, decision)
-    except NotFound as error:
-        abort(404, description=str(error))
+        or_404(endorsing.decide_achievement_endorsement, storage.get_session(), me(), community, uuid, decision)
     except FieldError as error:
         flash(error.detail, "error")
     else:
@@ -250,10 +235,7 @@ def invite(slug: str):
 @bp.route("/join/<token>", methods=["GET", "POST"])
 @login_required
 def accept_invitation(token: str):
-    session = storage.get_session()
-    invitation = invitations.invitation_by_token(session, token)
-    if invitation is None:
-        abort(404, description="this invitation link is not known; check that you copied all of it")
+    session, invitation = storage.get_session(), invitation_or_404(token)
     try:  # GET shows what the invitation offers; POST accepts it
         if request.method == "POST":
             invitations.accept_invitation(session, invitation, me())
@@ -277,5 +259,3 @@ def image(image_id: str):
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
         "Cache-Control": "public, max-age=31536000, immutable"})
 
-
-from . import communities_api  # noqa: E402,F401  (registers the JSON API endpoints on api.bp)

@@ -9,7 +9,7 @@ that names HTML gets the page.
 
 from __future__ import annotations
 
-from flask import request
+from flask import Response, request
 
 PROFILE_TYPES = ["application/ld+json", "application/json"]
 CREDENTIAL_TYPES = ["application/vc+ld+json", "application/vc", "application/ld+json",
@@ -34,3 +34,11 @@ def json_type(offered: list[str], *, wildcard_is_json: bool = False) -> str | No
 
 def _names_a_page(accept) -> bool:
     return any(quality > 0 and value.lower() in PAGE_TYPES for value, quality in accept)
+
+
+def signed_json(text: str) -> Response:
+    """A signed credential exactly as stored, in the JSON media type the client asked for."""
+    mimetype = json_type(CREDENTIAL_TYPES, wildcard_is_json=True) or "application/json"
+    response = Response(text, mimetype=mimetype)
+    response.headers["Vary"] = "Accept"
+    return response

@@ -1,7 +1,7 @@
 """People: public profile pages (HTML or OB Profile JSON), did:web documents, and the consent inbox.
 
-Endorsement forms live in people_endorse.py and the JSON API in people_api.py; both add their
-routes to this blueprint or to api.bp when this module is imported.
+Endorsement forms live in people_endorse.py, which adds its routes to this blueprint (web/__init__.py
+imports both); the JSON API is in web/api/people.py.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from flask_login import current_user, login_required
 from .. import services, storage
 from ..markdown import render_markdown
 from ..services import recognition
-from ..services.people import FieldError, user_by_handle
-from ..storage import User
+from ..services.people import FieldError
+from .lookups import or_404, person_or_404
 from .negotiation import PROFILE_TYPES, json_type
 
 bp = Blueprint("people", __name__)
@@ -24,22 +24,6 @@ ACTIONS = {"accept": (recognition.set_consent, "accepted", "Accepted. It is priv
            "public": (recognition.set_visibility, "public", "It now shows on your public profile."),
            "private": (recognition.set_visibility, "private", "It no longer shows on your profile.")}
 
-
-
-def person_or_404(handle: str) -> User:
-    """The account with this handle, or a 404."""
-    user = user_by_handle(storage.get_session(), handle) if len(handle) <= 40 else None
-    if user is None:
-        abort(404, description=f"there is no one called @{handle} here")
-    return user
-
-
-def or_404(function, *args):
-    """Call a service; its NotFound (unknown, or someone else's) becomes a 404."""
-    try:
-        return function(*args)
-    except recognition.NotFound as error:
-        abort(404, description=str(error))
 
 
 @bp.app_template_filter("markdown")
@@ -99,5 +83,3 @@ def decide(uuid: str, action: str):
         flash(message)
     return redirect(url_for("people.inbox"))
 
-
-from . import people_api, people_endorse  # noqa: E402,F401  (they add routes to bp and api.bp)

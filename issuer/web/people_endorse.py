@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField, URLField
@@ -13,9 +13,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from .. import storage
 from ..services import endorsing, recognition
 from ..services.people import FieldError
-from ..storage import Achievement
 from .context import platform
-from .people import bp, or_404, person_or_404
+from .lookups import achievement_or_404, or_404, person_or_404
+from .people import bp
 
 
 class EndorseForm(FlaskForm):
@@ -47,9 +47,7 @@ def endorse_credential(uuid: str):
 @bp.route("/achievements/<achievement_id>/endorse", methods=["GET", "POST"])
 @login_required
 def endorse_achievement(achievement_id: str):
-    achievement = storage.get_session().get(Achievement, achievement_id) if len(achievement_id) <= 36 else None
-    if achievement is None:
-        abort(404, description=f"there is no achievement {achievement_id}")
+    achievement = achievement_or_404(achievement_id)
     subject = endorsing.achievement_subject(storage.get_session(), platform(), current_user, achievement)
     return _endorse_page(subject, back=url_for("achievements.show", achievement_id=achievement.id))
 

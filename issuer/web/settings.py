@@ -1,8 +1,8 @@
-"""Settings: API tokens (web page and JSON API)."""
+"""Settings: API tokens (the page; the JSON API is in web/api/tokens.py)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -11,8 +11,6 @@ from wtforms.validators import DataRequired, Length
 from .. import storage
 from ..services import tokens
 from ..services.people import FieldError
-from . import api
-from .body import json_body, member
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -43,31 +41,3 @@ def revoke_token(token_id: int):
         abort(404, description=f"no token {token_id} of yours")
     flash("The token is revoked.")
     return redirect(url_for("settings.token_page"))
-
-
-def _token_json(record) -> dict:
-    return {"id": record.id, "name": record.name, "createdAt": record.created_at.isoformat(),
-            "lastUsedAt": record.last_used_at.isoformat() if record.last_used_at else None,
-            "revoked": record.revoked_at is not None}
-
-
-@api.bp.get("/tokens")
-@api.require_token
-def api_tokens():
-    return jsonify([_token_json(t) for t in tokens.tokens_of(storage.get_session(), g.api_user)])
-
-
-@api.bp.post("/tokens")
-@api.require_token
-def api_create_token():
-    name = member(json_body(), "name", str)
-    record, plain = tokens.create_token(storage.get_session(), g.api_user, name)
-    return jsonify({**_token_json(record), "token": plain}), 201
-
-
-@api.bp.delete("/tokens/<int:token_id>")
-@api.require_token
-def api_revoke_token(token_id: int):
-    if not tokens.revoke_token(storage.get_session(), g.api_user, token_id):
-        abort(404, description=f"no token {token_id} of yours")
-    return "", 204

@@ -175,7 +175,7 @@ def _required(document: dict, schema: dict, valid: dict) -> dict:
 
 def test_the_vc_api_document_names_the_options_the_service_knows(client):
     from issuer.credentials.verify import CHECK_NAMES
-    from issuer.web.vcapi import ISSUE_OPTIONS, PRESENTATION_OPTIONS, VERIFY_OPTIONS
+    from issuer.web.api.vcapi import ISSUE_OPTIONS, PRESENTATION_OPTIONS, VERIFY_OPTIONS
 
     paths = client.get("/openapi.json").get_json()["paths"]
 

@@ -4,26 +4,25 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, g, jsonify
+from flask import Response, g, jsonify
 
-from .. import storage
-from ..services import endorsing, recognition
-from ..storage import Achievement
-from . import api
-from .body import json_body, member
-from .errors import problem
-from .context import platform
-from .people import or_404, person_or_404
+from ... import storage
+from ...services import endorsing, recognition
+from ..body import json_body, member
+from ..context import platform
+from ..errors import problem
+from ..lookups import achievement_or_404, or_404, person_or_404
+from .v1 import bp, require_token
 
 
-@api.bp.errorhandler(endorsing.RateLimited)
+@bp.errorhandler(endorsing.RateLimited)
 def _rate_limited(error: endorsing.RateLimited):
     response = problem(429, "Too many endorsements", error.detail, "rate-limited")
     response.headers["Retry-After"] = "3600"
     return response
 
 
-@api.bp.get("/people/<handle>")
+@bp.get("/people/<handle>")
 def api_person(handle: str):
     person = person_or_404(handle)
     session = storage.get_session()
@@ -34,27 +33,27 @@ def api_person(handle: str):
                     "credentials": [i.to_json() for i in items]})
 
 
-@api.bp.get("/me/credentials")
-@api.require_token
+@bp.get("/me/credentials")
+@require_token
 def api_my_credentials():
     items = recognition.incoming(storage.get_session(), g.api_user)
     return jsonify([i.to_json(private=True) for i in items])
 
 
-@api.bp.post("/me/credentials/<uuid>/accept")
-@api.require_token
+@bp.post("/me/credentials/<uuid>/accept")
+@require_token
 def api_me_accept(uuid: str):
     return _changed(or_404(recognition.set_consent, storage.get_session(), g.api_user, uuid, "accepted"))
 
 
-@api.bp.post("/me/credentials/<uuid>/decline")
-@api.require_token
+@bp.post("/me/credentials/<uuid>/decline")
+@require_token
 def api_me_decline(uuid: str):
     return _changed(or_404(recognition.set_consent, storage.get_session(), g.api_user, uuid, "declined"))
 
 
-@api.bp.patch("/me/credentials/<uuid>")
-@api.require_token
+@bp.patch("/me/credentials/<uuid>")
+@require_token
 def api_me_visibility(uuid: str):
     visibility = member(json_body(), "visibility", str)
     return _changed(or_404(recognition.set_visibility, storage.get_session(), g.api_user, uuid, visibility))
@@ -82,34 +81,31 @@ def _signed(row) -> Response:
                     headers={"Location": platform().credential_url(row.id)})
 
 
-@api.bp.post("/people/<handle>/endorsements")
-@api.require_token
+@bp.post("/people/<handle>/endorsements")
+@require_token
 def api_endorse_person(handle: str):
     subject = endorsing.person_subject(g.api_user, person_or_404(handle))
     return _signed(endorsing.endorse(storage.get_session(), platform(), g.api_user, subject, _points()))
 
 
-@api.bp.post("/credentials/<uuid>/endorsements")
-@api.require_token
+@bp.post("/credentials/<uuid>/endorsements")
+@require_token
 def api_endorse_credential(uuid: str):
     session = storage.get_session()
     subject = or_404(endorsing.credential_subject, session, g.api_user, uuid)
     return _signed(endorsing.endorse(session, platform(), g.api_user, subject, _points()))
 
 
-@api.bp.post("/achievements/<achievement_id>/endorsements")
-@api.require_token
+@bp.post("/achievements/<achievement_id>/endorsements")
+@require_token
 def api_endorse_achievement(achievement_id: str):
-    session = storage.get_session()
-    achievement = session.get(Achievement, achievement_id) if len(achievement_id) <= 36 else None
-    if achievement is None:
-        abort(404, description=f"there is no achievement {achievement_id}")
+    session, achievement = storage.get_session(), achievement_or_404(achievement_id)
     subject = endorsing.achievement_subject(session, platform(), g.api_user, achievement)
     return _signed(endorsing.endorse(session, platform(), g.api_user, subject, _points()))
 
 
-@api.bp.post("/endorsements/<uuid>/revoke")
-@api.require_token
+@bp.post("/endorsements/<uuid>/revoke")
+@require_token
 def api_revoke_endorsement(uuid: str):
     reason = member(json_body(), "reason", str, required=False)
     session = storage.get_session()

@@ -7,17 +7,17 @@ import binascii
 
 from flask import abort, g, jsonify, url_for
 
-from .. import storage
-from ..services import communities as service
-from ..services import endorsing, invitations
-from ..services.recognition import NotFound, item
-from ..services.roles import LEADER_ROLES, active_role, require_leader
-from ..storage import Community, Membership
-from . import api
-from .body import json_body, member
-from .communities import community_or_404, member_or_404
-from .context import platform
-from .errors import BadRequest
+from ... import storage
+from ...services import communities as service
+from ...services import endorsing, invitations
+from ...services.recognition import item
+from ...services.roles import LEADER_ROLES, active_role, require_leader
+from ...storage import Community, Membership
+from ..body import json_body, member
+from ..context import platform
+from ..errors import BadRequest
+from ..lookups import community_or_404, invitation_or_404, member_or_404, or_404
+from .v1 import bp, require_token
 
 TEXT_FIELDS = {"name": "name", "slug": "slug", "domain": "domain", "purpose": "purpose",
                "practice": "practice"}
@@ -62,14 +62,14 @@ def fields_from(body: dict) -> dict:
     return fields
 
 
-@api.bp.get("/communities")
-@api.require_token
+@bp.get("/communities")
+@require_token
 def api_communities():
     return jsonify([community_json(c, n) for c, n in service.all_communities(storage.get_session())])
 
 
-@api.bp.post("/communities")
-@api.require_token
+@bp.post("/communities")
+@require_token
 def api_create_community():
     created = service.create_community(storage.get_session(), platform(), g.api_user,
                                        **fields_from(json_body()))
@@ -78,16 +78,16 @@ def api_create_community():
     return response, 201
 
 
-@api.bp.get("/communities/<slug>")
-@api.require_token
+@bp.get("/communities/<slug>")
+@require_token
 def api_community(slug: str):
     community = community_or_404(slug)
     members = len(service.active_members(storage.get_session(), community))
     return jsonify({**community_json(community, members), "profile": service.community_profile(community)})
 
 
-@api.bp.patch("/communities/<slug>")
-@api.require_token
+@bp.patch("/communities/<slug>")
+@require_token
 def api_update_community(slug: str):
     community = community_or_404(slug)
     current = {"name": community.name, "domain": community.domain, "purpose": community.purpose,
@@ -97,21 +97,21 @@ def api_update_community(slug: str):
     return jsonify(community_json(community))
 
 
-@api.bp.post("/communities/<slug>/join")
-@api.require_token
+@bp.post("/communities/<slug>/join")
+@require_token
 def api_join(slug: str):
     return jsonify(membership_json(service.join(storage.get_session(), community_or_404(slug), g.api_user)))
 
 
-@api.bp.post("/communities/<slug>/leave")
-@api.require_token
+@bp.post("/communities/<slug>/leave")
+@require_token
 def api_leave(slug: str):
     service.leave(storage.get_session(), community_or_404(slug), g.api_user)
     return "", 204
 
 
-@api.bp.get("/communities/<slug>/members")
-@api.require_token
+@bp.get("/communities/<slug>/members")
+@require_token
 def api_members(slug: str):
     """Active members (of a closed community: for its members only); leaders also see requests."""
     session, community = storage.get_session(), community_or_404(slug)
@@ -121,37 +121,37 @@ def api_members(slug: str):
     return jsonify([membership_json(m) for m in found])
 
 
-@api.bp.post("/communities/<slug>/members/<handle>/approve")
-@api.require_token
+@bp.post("/communities/<slug>/members/<handle>/approve")
+@require_token
 def api_approve(slug: str, handle: str):
     found = member_or_404(community_or_404(slug), handle)
     return jsonify(membership_json(service.approve(storage.get_session(), g.api_user, found)))
 
 
-@api.bp.post("/communities/<slug>/members/<handle>/decline")
-@api.require_token
+@bp.post("/communities/<slug>/members/<handle>/decline")
+@require_token
 def api_decline(slug: str, handle: str):
     service.decline(storage.get_session(), g.api_user, member_or_404(community_or_404(slug), handle))
     return "", 204
 
 
-@api.bp.patch("/communities/<slug>/members/<handle>")
-@api.require_token
+@bp.patch("/communities/<slug>/members/<handle>")
+@require_token
 def api_set_role(slug: str, handle: str):
     found = member_or_404(community_or_404(slug), handle)
     role = member(json_body(), "role", str)
     return jsonify(membership_json(service.set_role(storage.get_session(), g.api_user, found, role)))
 
 
-@api.bp.delete("/communities/<slug>/members/<handle>")
-@api.require_token
+@bp.delete("/communities/<slug>/members/<handle>")
+@require_token
 def api_remove(slug: str, handle: str):
     service.remove_member(storage.get_session(), g.api_user, member_or_404(community_or_404(slug), handle))
     return "", 204
 
 
-@api.bp.get("/communities/<slug>/endorsements")
-@api.require_token
+@bp.get("/communities/<slug>/endorsements")
+@require_token
 def api_achievement_endorsements(slug: str):
     session, community = storage.get_session(), community_or_404(slug)
     require_leader(session, community, g.api_user)
@@ -159,22 +159,19 @@ def api_achievement_endorsements(slug: str):
                     for row in endorsing.achievement_endorsements(session, community)])
 
 
-@api.bp.post("/communities/<slug>/endorsements/<uuid>/<decision>")
-@api.require_token
+@bp.post("/communities/<slug>/endorsements/<uuid>/<decision>")
+@require_token
 def api_decide_endorsement(slug: str, uuid: str, decision: str):
     session, community = storage.get_session(), community_or_404(slug)
     if decision not in endorsing.COMMUNITY_DECISIONS:
         abort(404, description=f"there is no decision {decision!r}; use one of "
                                + ", ".join(endorsing.COMMUNITY_DECISIONS))
-    try:
-        row = endorsing.decide_achievement_endorsement(session, g.api_user, community, uuid, decision)
-    except NotFound as error:
-        abort(404, description=str(error))
+    row = or_404(endorsing.decide_achievement_endorsement, session, g.api_user, community, uuid, decision)
     return jsonify(item(session, row).to_json(private=True))
 
 
-@api.bp.post("/communities/<slug>/invitations")
-@api.require_token
+@bp.post("/communities/<slug>/invitations")
+@require_token
 def api_invite(slug: str):
     body = json_body()
     invitation, url = invitations.create_invitation(
@@ -185,13 +182,10 @@ def api_invite(slug: str):
                     "usesLeft": invitation.uses_left}), 201
 
 
-@api.bp.post("/invitations/<token>/accept")
-@api.require_token
+@bp.post("/invitations/<token>/accept")
+@require_token
 def api_accept_invitation(token: str):
-    session = storage.get_session()
-    invitation = invitations.invitation_by_token(session, token)
-    if invitation is None:
-        abort(404, description="this invitation is not known")
+    session, invitation = storage.get_session(), invitation_or_404(token)
     try:
         joined = invitations.accept_invitation(session, invitation, g.api_user)
     except invitations.InvitationRefused as error:

@@ -9,15 +9,15 @@ import base64
 import binascii
 import json
 
-from flask import abort, g, jsonify
+from flask import g, jsonify
 
-from .. import storage
-from ..services import badges
-from . import api
-from .achievements import achievement_or_404, community_or_404
-from .context import platform
-from .body import json_body, member
-from .errors import BadRequest
+from ... import storage
+from ...services import badges
+from ..body import json_body, member
+from ..context import platform
+from ..errors import BadRequest
+from ..lookups import achievement_or_404, badge_or_404, community_or_404
+from .v1 import bp, require_token
 
 
 def _api_fields(body: dict) -> dict:
@@ -49,30 +49,30 @@ def _achievement_response(achievement, status: int = 200):
     return response
 
 
-@api.bp.post("/communities/<slug>/achievements")
-@api.require_token
+@bp.post("/communities/<slug>/achievements")
+@require_token
 def api_define_achievement(slug: str):
     community, fields = community_or_404(slug), _api_fields(json_body())
     found = badges.define_achievement(storage.get_session(), platform(), community, g.api_user, **fields)
     return _achievement_response(found, 201)
 
 
-@api.bp.get("/achievements/<achievement_id>")
-@api.require_token
+@bp.get("/achievements/<achievement_id>")
+@require_token
 def api_achievement(achievement_id: str):
     return _achievement_response(achievement_or_404(achievement_id))
 
 
-@api.bp.patch("/achievements/<achievement_id>")
-@api.require_token
+@bp.patch("/achievements/<achievement_id>")
+@require_token
 def api_update_achievement(achievement_id: str):
     achievement, fields = achievement_or_404(achievement_id), _api_fields(json_body())
     badges.update_achievement(storage.get_session(), platform(), achievement, g.api_user, **fields)
     return _achievement_response(achievement)
 
 
-@api.bp.post("/achievements/<achievement_id>/awards")
-@api.require_token
+@bp.post("/achievements/<achievement_id>/awards")
+@require_token
 def api_award_achievement(achievement_id: str):
     session, achievement, body = storage.get_session(), achievement_or_404(achievement_id), json_body()
     handles = [h for h in member(body, "recipients", list) if isinstance(h, str)]
@@ -97,18 +97,17 @@ def _badge_json(listing: badges.BadgeListing) -> dict:
             "revoked": badge.revoked_at is not None, "revocationReason": badge.revocation_reason}
 
 
-@api.bp.get("/communities/<slug>/badges")
-@api.require_token
+@bp.get("/communities/<slug>/badges")
+@require_token
 def api_community_badges(slug: str):
     listings = badges.badges_of(storage.get_session(), community_or_404(slug), g.api_user)
     return jsonify([_badge_json(listing) for listing in listings])
 
 
-@api.bp.post("/badges/<badge_id>/revoke")
-@api.require_token
+@bp.post("/badges/<badge_id>/revoke")
+@require_token
 def api_revoke_badge(badge_id: str):
-    session = storage.get_session()
-    badge = badges.badge_by_id(session, badge_id) or abort(404, description=f"no badge {badge_id!r}")
+    session, badge = storage.get_session(), badge_or_404(badge_id)
     reason = member(json_body(), "reason", str)
     badges.revoke_badge(session, badge, g.api_user, reason)
     return jsonify(_badge_json(badges.listing_of(session, badge)))

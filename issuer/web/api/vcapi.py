@@ -6,12 +6,12 @@ import hmac
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from .. import services, storage
-from ..credentials.verify import CHECK_NAMES, FAILED, UNCHECKED, UNSUPPORTED
-from .body import credential_member, json_body, member
-from . import limits
-from .errors import BadRequest
-from .context import platform
+from ... import services, storage
+from ...credentials.verify import CHECK_NAMES
+from ..body import credential_member, json_body, member
+from .. import limits
+from ..errors import BadRequest
+from ..context import platform
 
 bp = Blueprint("vcapi", __name__)
 
@@ -113,16 +113,10 @@ def verify_credential():
     return jsonify(payload), 200 if result.verified else 422
 
 
-CREDENTIAL_ANSWER = {FAILED: "does not verify",
-                     UNSUPPORTED: "is of a kind this service cannot check (see credentialResults)",
-                     UNCHECKED: "could not be fully checked (see credentialResults)"}
-
-
 @bp.post("/presentations/verify")
 def verify_presentation():
     """The presentation's own proof (authentication, challenge, domain) and every credential in
-    it. An unsigned or malformed presentation is never verified: it fails the proof or structure
-    check (422, the usual body), as the VC-API verifier suite expects of a credential."""
+    it (credentials.verify.Verifier.verify_presentation); 422 with the same body when not verified."""
     body = json_body()
     presentation = member(body, "verifiablePresentation")
     options = member(body, "options", required=False) or {}
@@ -130,22 +124,9 @@ def verify_presentation():
     challenge = member(options, "challenge", str, required=False)
     domain = member(options, "domain", str, required=False)
     checks = _checks_option(options)
-    checker = services.verifier(storage.get_session(), platform())
-    # the presentation's own proof always runs: without it challenge and domain mean nothing
-    outer = checker.verify(presentation, purpose="authentication", challenge=challenge, domain=domain,
-                           checks=None if checks is None else checks | {"proof"})
-    payload = outer.to_vcapi()
-    credentials = presentation.get("verifiableCredential", [])
-    credentials = credentials if isinstance(credentials, list) else [credentials]
-    results = [checker.verify(c, checks=checks) for c in credentials]
-    for index, result in enumerate(results):
-        if not result.verified:
-            outcome = result.outcome() or FAILED
-            payload["errors"].append({"check": "credential", "outcome": outcome,
-                                      "message": f"verifiableCredential[{index}] {CREDENTIAL_ANSWER[outcome]}"})
-    verified = outer.verified and all(r.verified for r in results)
-    payload.update(verified=verified, credentialResults=[r.to_vcapi() for r in results])
-    return jsonify(payload), 200 if verified else 422
+    result = services.verifier(storage.get_session(), platform()).verify_presentation(
+        presentation, challenge=challenge, domain=domain, checks=checks)
+    return jsonify(result.to_vcapi()), 200 if result.verified else 422
 
 
 @bp.post("/credentials/status")

@@ -1,6 +1,6 @@
 """JSON API under /api/v1: per-user bearer tokens, RFC 9457 problems, OpenAPI documents.
 
-Each area of the app adds its endpoints to ``bp`` from its own module (see web/__init__.py) and
+Each area of the app adds its endpoints to ``bp`` from its own module (see web/api/__init__.py) and
 describes them in ``issuer/openapi/<area>.json`` ({"paths": …, "components": …}); the fragments
 are merged into /api/v1/openapi.json. The VC-API is described in issuer/openapi/vcapi/ and
 served at /openapi.json. Both get the answers every route can give (see common_answers).
@@ -14,16 +14,16 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from .. import services, storage
-from ..services import tokens
-from ..services.people import FieldError
-from ..services.roles import Forbidden
-from . import limits
+from ... import services, storage
+from ...services import tokens
+from ...services.people import FieldError
+from ...services.roles import Forbidden
+from .. import limits
+from ..errors import BadRequest, problem
 from . import vcapi
-from .errors import BadRequest, problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-OPENAPI_DIR = Path(__file__).resolve().parents[1] / "openapi"
+OPENAPI_DIR = Path(__file__).resolve().parents[2] / "openapi"
 METHODS = ("get", "put", "post", "delete", "patch")
 PROBLEM_REF = {"$ref": "#/components/responses/Problem"}
 PROBLEM_COMPONENTS = {

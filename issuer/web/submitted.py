@@ -1,0 +1,69 @@
+"""Documents given to be verified, pasted, uploaded or behind a URL: read as JSON within the
+same limits as request bodies, or handed on as VC-JWT text. Used by the verify page and the JSON
+API's /verify; problems are a FieldError naming the field the document came from."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from ..credentials.limits import UnusableText
+from ..credentials.tolerated import looks_like_jwt
+from ..fetch import FetchError, fetch
+from ..services.people import FieldError
+from .body import check_limits, depth, loads
+from .context import platform
+
+FETCH_ACCEPT = "application/vc+ld+json, application/ld+json, application/json, application/vc+jwt;q=0.5"
+
+
+def parse_document(text: str | bytes, field: str, source: str | None = None) -> dict | str:
+    """A JSON object from pasted, uploaded or fetched text (``source``: the URL it came from),
+    or a FieldError saying what is wrong with it. A VC-JWT (compact JWT text, bare or as a JSON
+    string) is handed on as text: the verifier answers that it cannot check that format, instead
+    of "not valid JSON"."""
+    jwt = _jwt_text(text)
+    if jwt is not None:
+        return jwt
+    try:
+        value = loads(text)
+    except RecursionError:
+        raise FieldError(field, "the JSON is nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise FieldError(field, f"{source} did not return JSON (nor a VC-JWT)" if source
+                         else f"this is not valid JSON ({error})") from None
+    return _object(value, field)
+
+
+def _jwt_text(text: str | bytes) -> str | None:
+    try:
+        text = text.decode() if isinstance(text, bytes) else text
+    except UnicodeDecodeError:
+        return None
+    text = text.strip()
+    if text.startswith('"') and text.endswith('"') and looks_like_jwt(text[1:-1]):
+        return text[1:-1]
+    return text if looks_like_jwt(text) else None
+
+
+def fetch_document(url: str, field: str) -> dict | str:
+    """The JSON object at ``url``, fetched through the SSRF guard; refusals become a FieldError.
+    A VC-JWT there is handed on as text, to be answered "unsupported" like a pasted one."""
+    try:
+        body = fetch(url, platform().fetch_policy, accept=FETCH_ACCEPT)
+    except FetchError as error:
+        raise FieldError(field, str(error)) from None
+    return parse_document(body, field, source=url)
+
+
+def _object(value: object, field: str) -> dict:
+    limit = current_app.config["ISSUER_MAX_JSON_DEPTH"]
+    if depth(value) > limit:
+        raise FieldError(field, f"the JSON is nested more than {limit} levels deep")
+    try:
+        check_limits(value)  # StructureLimitExceeded goes on: a 422 naming the limit
+    except UnusableText as error:
+        raise FieldError(field, str(error)) from None
+    if not isinstance(value, dict):
+        raise FieldError(field, "a credential is a JSON object ({…}), not "
+                         f"{type(value).__name__.replace('NoneType', 'null')}")
+    return value
