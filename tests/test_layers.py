@@ -20,7 +20,7 @@ LAYERS = {
     "issuer.credentials": CORE,
     "issuer.config": BASE, "issuer.explain": BASE, "issuer.export": BASE, "issuer.fetch": BASE,
     "issuer.keystore": BASE, "issuer.markdown": BASE, "issuer.migrations": BASE,
-    "issuer.storage": BASE,
+    "issuer.storage": BASE, "issuer.urls": BASE,
     # images reads FieldError from the services today; it moves to BASE once that error does not
     "issuer.images": SERVICES,
     "issuer.services": SERVICES,
