@@ -10,7 +10,7 @@ from flask import abort, g, jsonify, url_for
 from .. import storage
 from ..services import communities as service
 from ..services import endorsing, invitations
-from ..services.recognition import NotFound, item
+from ..services.recognition import item
 from ..services.roles import LEADER_ROLES, active_role, require_leader
 from ..storage import Community, Membership
 from . import api
@@ -166,10 +166,7 @@ def api_decide_endorsement(slug: str, uuid: str, decision: str):
     if decision not in endorsing.COMMUNITY_DECISIONS:
         abort(404, description=f"there is no decision {decision!r}; use one of "
                                + ", ".join(endorsing.COMMUNITY_DECISIONS))
-    try:
-        row = endorsing.decide_achievement_endorsement(session, g.api_user, community, uuid, decision)
-    except NotFound as error:
-        abort(404, description=str(error))
+    row = endorsing.decide_achievement_endorsement(session, g.api_user, community, uuid, decision)
     return jsonify(item(session, row).to_json(private=True))
 
 
@@ -192,8 +189,5 @@ def api_accept_invitation(token: str):
     invitation = invitations.invitation_by_token(session, token)
     if invitation is None:
         abort(404, description="this invitation is not known")
-    try:
-        joined = invitations.accept_invitation(session, invitation, g.api_user)
-    except invitations.InvitationRefused as error:
-        raise BadRequest(str(error), status=410, kind="invitation-refused") from None
+    joined = invitations.accept_invitation(session, invitation, g.api_user)  # refused: a 410
     return jsonify({**membership_json(joined), "community": invitation.community.slug})

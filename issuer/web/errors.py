@@ -1,4 +1,4 @@
-"""The only place that knows HTTP status codes: core and service errors → RFC 9457 problems."""
+"""The only place that knows HTTP status codes: core and service errors → pages or RFC 9457 problems."""
 
 from __future__ import annotations
 
@@ -6,14 +6,26 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
-from ..services.issuing import DuplicateCredential
-from ..services.roles import Forbidden
+from ..services.errors import (DuplicateCredential, FieldError, Forbidden, Invalid, InvitationRefused,
+                               NotFound, RateLimited, ServiceError)
 from . import limits
+from .messages import words
 
 from ..credentials.errors import CanonicalizationError, ContextError, CredentialError, WorkLimitExceeded
 
 PROBLEM = "application/problem+json"
 TYPES = "https://w3id.org/open-recognition/problems#"
+# Service errors → (status, problem title, problem type, page title); the first match by class.
+SERVICE_ANSWERS = (
+    (RateLimited, 429, "Too many endorsements", "rate-limited", "Too many attempts"),
+    (FieldError, 422, "Invalid field", "invalid-field", "Invalid field"),
+    (Forbidden, 403, "Forbidden", "forbidden", "Not allowed"),
+    (NotFound, 404, "Not Found", "not-found", "Not Found"),
+    (InvitationRefused, 410, "Gone", "invitation-refused", "Invitation refused"),
+    (DuplicateCredential, 409, "Conflict", "duplicate-id", "Conflict"),
+    (Invalid, 422, "Invalid credential", "invalid-document", "Invalid request"),
+)
+RATE_LIMIT_WINDOW_SECONDS = 3600  # RateLimited counts the endorsements of the last hour
 
 
 class BadRequest(Exception):
@@ -27,10 +39,24 @@ class BadRequest(Exception):
         self.kind = kind
 
 
-def problem(status: int, title: str, detail: str, kind: str):
-    response = jsonify({"type": TYPES + kind, "title": title, "status": status, "detail": detail})
+def problem(status: int, title: str, detail: str, kind: str, **members):
+    """An RFC 9457 problem document; ``members`` are extension members (e.g. ``field``)."""
+    response = jsonify({"type": TYPES + kind, "title": title, "status": status, "detail": detail,
+                        **members})
     response.status_code = status
     response.mimetype = PROBLEM
+    return response
+
+
+def answer(status: int, title: str, detail: str, kind: str, *, page_title: str | None = None,
+           members: dict | None = None, headers=()):
+    """The error as a page for a browser on a page route, else as a problem document."""
+    if wants_html():
+        response = make_response(render_template("error.html", status=status,
+                                                 title=page_title or title, detail=detail), status)
+    else:
+        response = problem(status, title, detail, kind, **(members or {}))
+    response.headers.extend(headers)
     return response
 
 
@@ -49,40 +75,42 @@ def wants_html() -> bool:
     return best == "text/html"
 
 
+def service_answer(error: ServiceError) -> tuple[int, str, str, str]:
+    """(status, problem title, problem type, page title) of a service error."""
+    for kind, *found in SERVICE_ANSWERS:
+        if isinstance(error, kind):
+            return tuple(found)
+    return 422, "Refused", "refused", "Refused"
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(BadRequest)
     def _bad_request(error: BadRequest):
-        return problem(error.status, "Bad request", str(error), error.kind)
+        return answer(error.status, "Bad request", str(error), error.kind)
+
+    @app.errorhandler(ServiceError)
+    def _service_error(error: ServiceError):
+        status, title, kind, page_title = service_answer(error)
+        members = {"field": error.field} if isinstance(error, FieldError) else {}
+        headers = [("Retry-After", str(RATE_LIMIT_WINDOW_SECONDS))] if isinstance(error, RateLimited) else []
+        return answer(status, title, words(error), kind, page_title=page_title, members=members,
+                      headers=headers)
 
     @app.errorhandler(CredentialError)
     def _credential_error(error: CredentialError):
-        if isinstance(error, DuplicateCredential):
-            return problem(409, "Conflict", str(error), "duplicate-id")
         if isinstance(error, WorkLimitExceeded):
-            return problem(422, "Too much work", str(error), "work-limit")
+            return answer(422, "Too much work", str(error), "work-limit")
         if isinstance(error, ContextError):
-            return problem(422, "Context not allowed", str(error), "context-not-allowed")
+            return answer(422, "Context not allowed", str(error), "context-not-allowed")
         if isinstance(error, CanonicalizationError):
-            return problem(422, "Invalid JSON-LD", str(error), "invalid-json-ld")
-        return problem(422, "Invalid credential", str(error), error.code.lower().replace("_", "-"))
-
-    @app.errorhandler(Forbidden)
-    def _forbidden(error: Forbidden):
-        if wants_html():
-            return render_template("error.html", status=403, title="Not allowed",
-                                   detail=str(error)), 403
-        return problem(403, "Forbidden", str(error), "forbidden")
+            return answer(422, "Invalid JSON-LD", str(error), "invalid-json-ld")
+        return answer(422, "Invalid credential", str(error), error.code.lower().replace("_", "-"))
 
     @app.errorhandler(RateLimitExceeded)
     def _too_many(error: RateLimitExceeded):
-        detail = f"{error.description}; try again later"
-        if wants_html():
-            response = make_response(render_template("error.html", status=429, title="Too many attempts",
-                                                      detail=detail), 429)
-        else:
-            response = problem(429, "Too many requests", detail, "rate-limited")
-        response.headers["Retry-After"] = str(limits.retry_after_seconds())
-        return response
+        return answer(429, "Too many requests", f"{error.description}; try again later", "rate-limited",
+                      page_title="Too many attempts",
+                      headers=[("Retry-After", str(limits.retry_after_seconds()))])
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

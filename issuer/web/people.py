@@ -14,8 +14,10 @@ from flask_login import current_user, login_required
 from .. import services, storage
 from ..markdown import render_markdown
 from ..services import recognition
-from ..services.people import FieldError, user_by_handle
+from ..services.errors import FieldError
+from ..services.people import user_by_handle
 from ..storage import User
+from .messages import words
 from .negotiation import PROFILE_TYPES, json_type
 
 bp = Blueprint("people", __name__)
@@ -35,11 +37,8 @@ def person_or_404(handle: str) -> User:
 
 
 def or_404(function, *args):
-    """Call a service; its NotFound (unknown, or someone else's) becomes a 404."""
-    try:
-        return function(*args)
-    except recognition.NotFound as error:
-        abort(404, description=str(error))
+    """Call a service; its NotFound (unknown, or someone else's) is a 404 (see web/errors.py)."""
+    return function(*args)
 
 
 @bp.app_template_filter("markdown")
@@ -94,7 +93,8 @@ def decide(uuid: str, action: str):
     try:
         or_404(change, storage.get_session(), current_user, uuid, value)
     except FieldError as error:
-        flash(error.detail[:1].upper() + error.detail[1:] + ".", "error")
+        said = words(error)
+        flash(said[:1].upper() + said[1:] + ".", "error")
     else:
         flash(message)
     return redirect(url_for("people.inbox"))

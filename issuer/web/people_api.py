@@ -11,16 +11,8 @@ from ..services import endorsing, recognition
 from ..storage import Achievement
 from . import api
 from .body import json_body, member
-from .errors import problem
 from .context import platform
 from .people import or_404, person_or_404
-
-
-@api.bp.errorhandler(endorsing.RateLimited)
-def _rate_limited(error: endorsing.RateLimited):
-    response = problem(429, "Too many endorsements", error.detail, "rate-limited")
-    response.headers["Retry-After"] = "3600"
-    return response
 
 
 @api.bp.get("/people/<handle>")

@@ -12,9 +12,10 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from .. import storage
 from ..services import endorsing, recognition
-from ..services.people import FieldError
+from ..services.errors import FieldError
 from ..storage import Achievement
 from .context import platform
+from .messages import words
 from .people import bp, or_404, person_or_404
 
 
@@ -68,10 +69,10 @@ def _endorse_page(subject: endorsing.Subject, *, back: str):
                                     form.link.data)
             row = endorsing.endorse(session, platform(), current_user, subject, said)
         except endorsing.RateLimited as error:
-            form.comment.errors.append(error.detail)
+            form.comment.errors.append(words(error))
             status = 429
         except FieldError as error:
-            getattr(form, error.field).errors.append(error.detail)
+            getattr(form, error.field).errors.append(words(error))
         else:
             flash(("Your endorsement is updated and signed again." if row.updated_at else
                    "Your endorsement is signed.") + (" It shows once a leader of the community accepts it."
@@ -100,7 +101,7 @@ def revoke_endorsement(uuid: str):
         try:
             endorsing.revoke_endorsement(session, current_user, uuid, form.reason.data)
         except FieldError as error:
-            form.reason.errors.append(error.detail)
+            form.reason.errors.append(words(error))
         else:
             flash("Your endorsement is revoked.")
             return redirect(url_for("people.inbox"))

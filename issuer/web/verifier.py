@@ -21,7 +21,7 @@ from .. import export, storage
 from ..fetch import FetchError, fetch
 from ..markdown import render_markdown
 from ..services import showing
-from ..services.people import FieldError
+from ..services.errors import FieldError
 from . import api
 from .negotiation import CREDENTIAL_TYPES, json_type
 from ..credentials.errors import WorkLimitExceeded
@@ -30,6 +30,7 @@ from ..credentials.limits import UnusableText
 from .body import check_limits, credential_member, depth, json_body, loads, member
 from .errors import BadRequest
 from .context import platform
+from .messages import words
 
 bp = Blueprint("verifier", __name__)
 
@@ -121,7 +122,7 @@ def verify():
             _, explanation = showing.verify_explained(storage.get_session(), platform(), document,
                                                       current_user)
         except FieldError as error:
-            getattr(form, error.field).errors.append(error.detail)
+            getattr(form, error.field).errors.append(words(error))
         except WorkLimitExceeded as error:  # too large or intricate to check: say which limit
             form.credential.errors.append(f"This document cannot be checked: {error}.")
             status = 422
@@ -149,13 +150,13 @@ def _submitted_document(form: VerifyForm) -> dict:
         limit = current_app.config["ISSUER_MAX_BODY_BYTES"]
         data = upload.read(limit + 1)
         if len(data) > limit:
-            raise FieldError("upload", f"the file is too large: the limit is {limit} bytes")
+            raise FieldError("verify.upload-too-large", field="upload", limit=limit)
         return parse_document(data, "upload")
     if (form.credential.data or "").strip():
         return parse_document(form.credential.data, "credential")
     if (form.url.data or "").strip():
         return fetch_document(form.url.data.strip(), "url")
-    raise FieldError("credential", "paste a credential, upload a JSON file or give a URL")
+    raise FieldError("verify.nothing-given", field="credential")
 
 
 def parse_document(text: str | bytes, field: str, source: str | None = None) -> dict | str:
@@ -169,10 +170,11 @@ def parse_document(text: str | bytes, field: str, source: str | None = None) -> 
     try:
         value = loads(text)
     except RecursionError:
-        raise FieldError(field, "the JSON is nested too deeply") from None
+        raise FieldError("verify.nested-too-deeply", field=field) from None
     except (ValueError, UnicodeDecodeError) as error:
-        raise FieldError(field, f"{source} did not return JSON (nor a VC-JWT)" if source
-                         else f"this is not valid JSON ({error})") from None
+        if source:
+            raise FieldError("verify.fetched-not-json", field=field, url=source) from None
+        raise FieldError("verify.not-json", field=field, error=str(error)) from None
     return _object(value, field)
 
 
@@ -193,21 +195,21 @@ def fetch_document(url: str, field: str) -> dict | str:
     try:
         body = fetch(url, platform().fetch_policy, accept=FETCH_ACCEPT)
     except FetchError as error:
-        raise FieldError(field, str(error)) from None
+        raise FieldError("verify.refused", field=field, reason=str(error)) from None
     return parse_document(body, field, source=url)
 
 
 def _object(value: object, field: str) -> dict:
     limit = current_app.config["ISSUER_MAX_JSON_DEPTH"]
     if depth(value) > limit:
-        raise FieldError(field, f"the JSON is nested more than {limit} levels deep")
+        raise FieldError("verify.nested-beyond-limit", field=field, limit=limit)
     try:
         check_limits(value)  # StructureLimitExceeded goes on: a 422 naming the limit
     except UnusableText as error:
-        raise FieldError(field, str(error)) from None
+        raise FieldError("verify.refused", field=field, reason=str(error)) from None
     if not isinstance(value, dict):
-        raise FieldError(field, "a credential is a JSON object ({…}), not "
-                         f"{type(value).__name__.replace('NoneType', 'null')}")
+        raise FieldError("verify.not-an-object", field=field,
+                         kind=type(value).__name__.replace("NoneType", "null"))
     return value
 
 
@@ -221,7 +223,7 @@ def api_verify_explained():
         try:
             document = fetch_document(member(body, "url", str), "url")
         except FieldError as error:
-            raise BadRequest(f"url: {error.detail}", kind="url-refused") from None
+            raise BadRequest(f"url: {words(error)}", kind="url-refused") from None
     else:
         raise BadRequest('send {"credential": {…}} or {"url": "…"}', kind="missing-member")
     result, explanation = showing.verify_explained(storage.get_session(), platform(), document,
