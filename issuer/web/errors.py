@@ -1,10 +1,14 @@
-"""The only place that knows HTTP status codes: core and service errors → pages or RFC 9457 problems."""
+"""The only place that knows HTTP status codes: core and service errors → pages or RFC 9457 problems.
+
+Which of the two an error becomes depends on the blueprint that handled the request (see
+``wants_html``), never on the handler that raised it: every error is mapped here, once.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_limiter import RateLimitExceeded
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..services.errors import (DuplicateCredential, FieldError, Forbidden, Invalid, InvitationRefused,
                                NotFound, RateLimited, ServiceError)
@@ -15,6 +19,9 @@ from ..credentials.errors import CanonicalizationError, ContextError, Credential
 
 PROBLEM = "application/problem+json"
 TYPES = "https://w3id.org/open-recognition/problems#"
+# How each blueprint answers an error: the JSON API (/api/v1) and the VC-API always with a
+# problem document; every other blueprint (the pages) negotiates (see wants_html).
+PROBLEM_BLUEPRINTS = frozenset({"api", "vcapi"})
 # Service errors → (status, problem title, problem type, page title); the first match by class.
 SERVICE_ANSWERS = (
     (RateLimited, 429, "Too many endorsements", "rate-limited", "Too many attempts"),
@@ -61,18 +68,51 @@ def answer(status: int, title: str, detail: str, kind: str, *, page_title: str |
 
 
 def wants_html() -> bool:
-    """Browsers get pages; API paths and every other client get problem documents.
+    """Browsers get pages; the API blueprints and every other client get problem documents.
 
     A browser names text/html in Accept; a client sending ``*/*`` (or nothing) is a program, and a
     program reads JSON better than an error page.
     """
-    if request.path.startswith(("/api/", "/presentations")) or request.path == "/credentials/issue":
+    if PROBLEM_BLUEPRINTS.intersection(handling_blueprints()):
         return False
     accept = request.accept_mimetypes
     if not any(value == "text/html" and quality > 0 for value, quality in accept):
         return False
     best = accept.best_match(["text/html", "application/json", "application/problem+json"])
     return best == "text/html"
+
+
+def handling_blueprints() -> list[str]:
+    """The blueprints of the view that handles the request, innermost first.
+
+    A request that matched no route stands in with the route its path has for another method
+    (a 405), or else the blueprint whose URL prefix it is under (a 404 such as /api/v1/nothing).
+    """
+    if request.url_rule is not None:
+        return request.blueprints
+    error = request.routing_exception
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        try:
+            rule, _ = current_app.create_url_adapter(request).match(
+                method=sorted(error.valid_methods)[0], return_rule=True)
+        except HTTPException:
+            rule = None
+        if rule is not None:
+            return _with_parents(rule.endpoint.rpartition(".")[0])
+    for name, blueprint in current_app.blueprints.items():
+        prefix = (blueprint.url_prefix or "").rstrip("/")
+        if prefix and (request.path == prefix or request.path.startswith(prefix + "/")):
+            return _with_parents(name)
+    return []
+
+
+def _with_parents(name: str) -> list[str]:
+    """"a.b" → ["a.b", "a"], as Flask's request.blueprints lists a nested blueprint ("" → [])."""
+    found = []
+    while name:
+        found.append(name)
+        name = name.rpartition(".")[0]
+    return found
 
 
 def service_answer(error: ServiceError) -> tuple[int, str, str, str]:
