@@ -17,14 +17,12 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from PIL import Image, UnidentifiedImageError
 
-from .services.people import FieldError
+from .errors import FieldError
 from .storage import StoredImage
 from .storage.models import new_uuid
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-    from .services.platform import Platform
 
 MAX_SIDE = 2048
 MAX_ALT = 300
@@ -52,19 +50,19 @@ ET.register_namespace("xlink", XLINK_NS)
 
 
 def validate_upload(data: bytes, filename: str, *, max_bytes: int = 512_000) -> tuple[str, bytes]:
-    """(mime, bytes to store) for a real PNG or a sanitised SVG; FieldError("image") otherwise."""
+    """(mime, bytes to store) for a real PNG or a sanitised SVG; a FieldError of "image" otherwise."""
     if not data:
-        raise FieldError("image", "the file is empty; choose a PNG or SVG image")
+        raise FieldError("image.empty", field="image")
     if len(data) > max_bytes:
-        raise FieldError("image", f"the image is larger than {max_bytes // 1000} KB; make it smaller")
+        raise FieldError("image.too-many-bytes", field="image", kilobytes=max_bytes // 1000)
     if data.startswith(PNG_MAGIC):
         return "image/png", _checked_png(data)
     for magic, name in OTHER_FORMATS.items():
         if data.startswith(magic):
-            raise FieldError("image", f"{name} images are not accepted; upload a PNG or an SVG")
+            raise FieldError("image.format-refused", field="image", format=name)
     if filename.lower().endswith(".svg") or _looks_like_svg(data):
         return "image/svg+xml", sanitise_svg(data)
-    raise FieldError("image", "this file is not a PNG or SVG image")
+    raise FieldError("image.format-unknown", field="image")
 
 
 def _checked_png(data: bytes) -> bytes:
@@ -76,13 +74,12 @@ def _checked_png(data: bytes) -> bytes:
         with Image.open(io.BytesIO(data), formats=["PNG"]) as picture:
             _check_size(*picture.size)
             if getattr(picture, "is_animated", False):
-                raise FieldError("image", "animated PNG images are not accepted")
+                raise FieldError("image.animated", field="image")
             picture.load()
     except Image.DecompressionBombError as error:
-        raise FieldError("image", f"the image is too large to decode; at most {MAX_SIDE}×{MAX_SIDE} "
-                                  "pixels is accepted") from error
+        raise FieldError("image.too-large-to-decode", field="image", side=MAX_SIDE) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise FieldError("image", "the PNG file is damaged and cannot be read") from error
+        raise FieldError("image.damaged", field="image") from error
     return data
 
 
@@ -95,8 +92,8 @@ def _png_size(data: bytes) -> tuple[int, int] | None:
 
 def _check_size(width: int, height: int) -> None:
     if width > MAX_SIDE or height > MAX_SIDE:
-        raise FieldError("image", f"the image is {width}×{height} pixels; at most "
-                                  f"{MAX_SIDE}×{MAX_SIDE} is accepted")
+        raise FieldError("image.too-many-pixels", field="image", width=width, height=height,
+                         side=MAX_SIDE)
 
 
 def _looks_like_svg(data: bytes) -> bool:
@@ -109,11 +106,11 @@ def sanitise_svg(data: bytes) -> bytes:
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as error:
-        raise FieldError("image", "SVG files with a DTD or entity declarations are not accepted") from error
+        raise FieldError("svg.declarations", field="image") from error
     except ET.ParseError as error:
-        raise FieldError("image", f"the SVG file is not well-formed XML ({error})") from error
+        raise FieldError("svg.malformed", field="image", error=str(error)) from error
     if root.tag != f"{{{SVG_NS}}}svg":
-        raise FieldError("image", "the file is not an SVG image (its root element is not <svg>)")
+        raise FieldError("svg.not-svg", field="image")
     _clean(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
@@ -124,7 +121,7 @@ def _clean(root: ET.Element) -> None:
     while stack:
         element, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise FieldError("image", f"the SVG nests elements more than {MAX_DEPTH} levels deep")
+            raise FieldError("svg.too-deep", field="image", limit=MAX_DEPTH)
         _clean_attributes(element)
         for child in list(element):
             if _dangerous(child):
@@ -171,16 +168,11 @@ def store_image(session: Session, data: bytes, filename: str, alt: str) -> Store
     """
     alt = (alt or "").strip()
     if not alt:
-        raise FieldError("alt", "describe the image for people who cannot see it")
+        raise FieldError("image.alt-required", field="alt")
     if len(alt) > MAX_ALT:
-        raise FieldError("alt", f"use at most {MAX_ALT} characters")
+        raise FieldError("image.alt-too-long", field="alt", limit=MAX_ALT)
     mime, stored = validate_upload(data, filename)
     image = StoredImage(id=new_uuid(), mime=mime, data=stored, alt=alt,
                         sha256=hashlib.sha256(stored).hexdigest())
     session.add(image)
     return image
-
-
-def image_url(platform: Platform, image: StoredImage) -> str:
-    """The public, permanent URL of a stored image."""
-    return platform.urls.image(image.id)

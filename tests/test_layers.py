@@ -20,14 +20,13 @@ LAYERS = {
     "issuer.credentials": CORE,
     "issuer.config": BASE, "issuer.explain": BASE, "issuer.export": BASE, "issuer.fetch": BASE,
     "issuer.keystore": BASE, "issuer.markdown": BASE, "issuer.migrations": BASE,
-    "issuer.storage": BASE, "issuer.urls": BASE,
-    # images reads FieldError from the services today; it moves to BASE once that error does not
-    "issuer.images": SERVICES,
+    "issuer.storage": BASE, "issuer.urls": BASE, "issuer.errors": BASE, "issuer.images": BASE,
     "issuer.services": SERVICES,
     "issuer.cli": ENTRY, "issuer.demo": ENTRY, "issuer.web": ENTRY,
 }
 # Within the web layer, pages and the JSON APIs share these modules and never import each other.
-WEB_SHARED = {"body", "context", "errors", "headers", "limits", "lookups", "negotiation", "submitted"}
+WEB_SHARED = {"body", "context", "errors", "headers", "limits", "lookups", "messages", "negotiation",
+              "submitted"}
 
 
 def module_names() -> dict[str, Path]:

@@ -17,7 +17,7 @@ from .. import images
 from ..credentials import documents
 from ..storage import Achievement, Community, User
 from .issuers import issuer_profile
-from .people import FieldError
+from .errors import FieldError
 from .platform import Platform
 from .roles import require_leader
 
@@ -37,7 +37,7 @@ def achievement_json(platform: Platform, achievement: Achievement, *, context: b
     found = documents.achievement(
         achievement_url(platform, achievement), achievement.name, achievement.description,
         documents.criteria(achievement.criteria), achievement_type=achievement.achievement_type,
-        image=documents.image(images.image_url(platform, image), image.alt) if image else None,
+        image=documents.image(platform.urls.image(image.id), image.alt) if image else None,
         tags=json.loads(achievement.tags),
         alignments=[documents.alignment(a["name"], a["url"]) for a in json.loads(achievement.alignments)],
         creator=issuer_profile(achievement.community.issuer))
@@ -55,7 +55,7 @@ def parse_alignments(text: str | None) -> list[dict]:
     for line in lines(text):
         name, bar, url = line.rpartition("|")
         if not bar or not name.strip():
-            raise FieldError("alignments", f"write each alignment as 'name | https://url', not {line!r}")
+            raise FieldError("alignment.unparsed", field="alignments", line=line)
         found.append({"name": name.strip(), "url": url.strip()})
     return found
 
@@ -88,11 +88,11 @@ def _apply(session: Session, platform: Platform, achievement: Achievement, field
         value = (fields.get(name) or "").strip()
         if name in fields or new:
             if not value or len(value) > limit:
-                raise FieldError(name, f"enter a {name} of 1–{limit} characters")
+                raise FieldError("achievement.text-length", field=name, limit=limit)
             setattr(achievement, name, value)
     if "achievement_type" in fields:
         if fields["achievement_type"] not in ACHIEVEMENT_TYPES:
-            raise FieldError("achievement_type", "choose one of " + ", ".join(ACHIEVEMENT_TYPES))
+            raise FieldError("achievement.type-unknown", field="achievement_type", types=ACHIEVEMENT_TYPES)
         achievement.achievement_type = fields["achievement_type"]
     if fields.get("tags") is not None:
         achievement.tags = json.dumps(_tags(fields["tags"]))
@@ -104,7 +104,7 @@ def _apply(session: Session, platform: Platform, achievement: Achievement, field
 def _tags(tags: Iterable[str]) -> list[str]:
     found = list(dict.fromkeys(t.strip() for t in tags if isinstance(t, str) and t.strip()))
     if len(found) > MAX_TAGS or any(len(t) > 60 for t in found):
-        raise FieldError("tags", f"use at most {MAX_TAGS} tags of at most 60 characters")
+        raise FieldError("achievement.tags", field="tags", limit=MAX_TAGS, length=60)
     return found
 
 
@@ -113,7 +113,7 @@ def _alignments(entries: Iterable[dict]) -> list[dict]:
     for entry in entries:
         name, url = str(entry.get("name") or "").strip(), str(entry.get("url") or "").strip()
         if not name or not web_url(url):
-            raise FieldError("alignments", f"an alignment needs a name and an http(s) URL, not {url!r}")
+            raise FieldError("alignment.invalid", field="alignments", url=url)
         found.append({"name": name, "url": url})
     return found
 
@@ -124,7 +124,7 @@ def _apply_image(session: Session, achievement: Achievement, image: tuple[bytes,
     alt = (alt or "").strip()
     if image is not None:
         if not alt:
-            raise FieldError("alt", "describe the image for people who cannot see it")
+            raise FieldError("image.alt-required", field="alt")
         achievement.image = images.store_image(session, image[0], image[1], alt)
     elif alt and achievement.image is not None:
         achievement.image.alt = alt[:300]

@@ -26,9 +26,9 @@ from .achievements import (ACHIEVEMENT_TYPES, achievement_by_id, achievement_jso
 from .communities import active_members
 from .issuers import issuer_profile
 from .issuing import issue, revoke
-from .people import FieldError
+from .errors import FieldError, Forbidden
 from .platform import Platform, now_utc
-from .roles import LEADER_ROLES, Forbidden, active_role, require_leader, require_member
+from .roles import LEADER_ROLES, active_role, require_leader, require_member
 
 log = logging.getLogger(__name__)
 MAX_EVIDENCE, MAX_NARRATIVE = 20, 5000
@@ -81,7 +81,7 @@ def users_by_handles(session: Session, handles: Iterable[str]) -> list[User]:
     for handle in dict.fromkeys(h.strip().lower() for h in handles if isinstance(h, str)):
         user = session.scalar(select(User).where(User.handle == handle))
         if user is None:
-            raise FieldError("recipients", f"there is no member @{handle}")
+            raise FieldError("member.unknown", field="recipients", handle=handle)
         found.append(user)
     return found
 
@@ -97,33 +97,33 @@ def authorise_issue(session: Session, achievement: Achievement, author: User, pe
     if not peer:
         require_leader(session, community, author)
     elif not community.allow_peer_badges:
-        raise Forbidden(f"{community.name} does not allow peer badges")
+        raise Forbidden("community.no-peer-badges", community=community.name)
     return peer
 
 
 def _check_recipient(session: Session, achievement: Achievement, recipient: User, author: User,
                      peer: bool) -> None:
     if peer and recipient.id == author.id:
-        raise FieldError("recipients", "a peer badge recognises someone else, not yourself")
+        raise FieldError("peer-badge.to-self", field="recipients")
     if active_role(session, achievement.community, recipient) is None:
-        raise FieldError("recipients", f"@{recipient.handle} is not an active member of "
-                                       f"{achievement.community.name}")
+        raise FieldError("recipient.not-member", field="recipients", handle=recipient.handle,
+                         community=achievement.community.name)
 
 
 def _evidence(urls: Iterable[str]) -> list[dict]:
     found = [u.strip() for u in urls if isinstance(u, str) and u.strip()]
     if len(found) > MAX_EVIDENCE:
-        raise FieldError("evidence", f"give at most {MAX_EVIDENCE} evidence links")
+        raise FieldError("evidence.too-many", field="evidence", limit=MAX_EVIDENCE)
     for url in found:
         if not web_url(url):
-            raise FieldError("evidence", f"{url!r} is not an http(s) link")
+            raise FieldError("evidence.not-a-link", field="evidence", url=url)
     return [documents.evidence(id=url, name=urlsplit(url).netloc) for url in found]
 
 
 def _narrative(text: str | None) -> str | None:
     text = (text or "").strip() or None
     if text and len(text) > MAX_NARRATIVE:
-        raise FieldError("narrative", f"write at most {MAX_NARRATIVE} characters")
+        raise FieldError("narrative.too-long", field="narrative", limit=MAX_NARRATIVE)
     return text
 
 
@@ -155,7 +155,7 @@ def award(session: Session, platform: Platform, *, achievement: Achievement,
           evidence: Iterable[str] = (), peer: bool | None = None) -> list[Award]:
     """One badge per recipient, each its own transaction; refuses up front if any recipient is wrong."""
     if not recipients:
-        raise FieldError("recipients", "choose at least one member")
+        raise FieldError("recipients.none", field="recipients")
     evidence = list(evidence)
     peer = authorise_issue(session, achievement, author, peer)
     _narrative(narrative)
@@ -214,7 +214,7 @@ def revoke_badge(session: Session, badge: IssuedCredential, user: User, reason: 
         require_leader(session, community, user)
     reason = (reason or "").strip()
     if not reason or len(reason) > 500:
-        raise FieldError("reason", "say in at most 500 characters why the badge is revoked")
+        raise FieldError("badge.revocation-reason", field="reason", limit=500)
     if badge.revoked_at is not None:
-        raise FieldError("reason", "this badge is already revoked; revocation is final")
+        raise FieldError("badge.already-revoked", field="reason")
     return revoke(session, badge, reason)

@@ -18,9 +18,9 @@ from .. import images
 from ..credentials.vocab import OB_CONTEXTS
 from ..storage import ROLES, Community, Membership, User
 from .issuers import issuer_profile, new_issuer
-from .people import FieldError
+from .errors import FieldError, Forbidden
 from .platform import Platform
-from .roles import Forbidden, active_role, require_leader, require_manage
+from .roles import active_role, require_leader, require_manage
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?")
 RESERVED_SLUGS = {"new", "api", "join", "images"}
@@ -77,7 +77,7 @@ def members_visible(session: Session, community: Community, user: User | None) -
 def visible_members(session: Session, community: Community, user: User | None) -> list[Membership]:
     """Active members for those who may see them (members_visible), else Forbidden."""
     if not members_visible(session, community, user):
-        raise Forbidden(f"{community.name} is a closed community: only its members see who belongs to it")
+        raise Forbidden("community.members-hidden", community=community.name)
     return active_members(session, community)
 
 
@@ -100,10 +100,10 @@ def _text(fields: dict, name: str, *, required: bool = True) -> str | None:
     value = (fields.get(name) or "").strip()
     if not value:
         if required:
-            raise FieldError(name, f"enter the {name} of the community")
+            raise FieldError("community.text-required", field=name)
         return None
     if len(value) > LIMITS[name]:
-        raise FieldError(name, f"use at most {LIMITS[name]} characters")
+        raise FieldError("community.text-too-long", field=name, limit=LIMITS[name])
     return value
 
 
@@ -112,9 +112,9 @@ def _free_slug(session: Session, wanted: str | None, name: str) -> str:
     if wanted and wanted.strip():
         slug = wanted.strip().lower()
         if not SLUG.fullmatch(slug) or slug in RESERVED_SLUGS:
-            raise FieldError("slug", "use up to 50 lower-case letters, digits or hyphens")
+            raise FieldError("community.slug-invalid", field="slug")
         if community_by_slug(session, slug):
-            raise FieldError("slug", "a community with this address exists; choose another")
+            raise FieldError("community.slug-taken", field="slug")
         return slug
     base = slugify(name) or "community"
     slug, n = base, 1
@@ -139,7 +139,7 @@ def _apply(session: Session, platform: Platform, community: Community, fields: d
     issuer = community.issuer
     issuer.name, issuer.description = community.name, community.purpose
     if community.image is not None:
-        issuer.image_url = images.image_url(platform, community.image)
+        issuer.image_url = platform.urls.image(community.image.id)
         issuer.image_caption = community.image.alt
 
 
@@ -202,15 +202,15 @@ def _leader_count(session: Session, community: Community) -> int:
 
 def _keep_a_leader(session: Session, member: Membership, field: str) -> None:
     if member.role == "leader" and member.status == "active" and _leader_count(session, member.community) <= 1:
-        raise FieldError(field, f"{member.user.display_name} is the last leader of "
-                                f"{member.community.name}; make someone else leader first")
+        raise FieldError("community.last-leader", field=field, name=member.user.display_name,
+                         community=member.community.name)
 
 
 def leave(session: Session, community: Community, user: User) -> None:
     """Leave a community (or withdraw a request to join it)."""
     found = membership_of(session, community, user.handle)
     if found is None:
-        raise FieldError("membership", f"you are not a member of {community.name}")
+        raise FieldError("community.not-a-member", field="membership", community=community.name)
     _keep_a_leader(session, found, "membership")
     session.delete(found)
     commit(session)
@@ -228,7 +228,7 @@ def decline(session: Session, leader: User, member: Membership) -> None:
     """A leader turns down a request to join; active members are removed with remove_member."""
     require_manage(session, leader, member)
     if member.status != "pending":
-        raise FieldError("membership", f"{member.user.display_name} has no pending request")
+        raise FieldError("community.no-pending-request", field="membership", name=member.user.display_name)
     session.delete(member)
     commit(session)
 
@@ -237,7 +237,7 @@ def set_role(session: Session, leader: User, member: Membership, role: str) -> M
     """Give a member another role, as roles.py allows; the last leader keeps theirs."""
     require_manage(session, leader, member, role)
     if role not in ROLES:
-        raise FieldError("role", f"choose one of: {', '.join(ROLES)}")
+        raise FieldError("role.unknown", field="role", roles=ROLES)
     if role != "leader":
         _keep_a_leader(session, member, "role")
     member.role = role

@@ -19,22 +19,16 @@ from ..credentials import documents
 from ..storage import Achievement, Community, IssuedCredential, User
 from . import issuing
 from .issuers import issuer_profile
-from .people import FieldError
+from .errors import FieldError, Forbidden, NotFound, RateLimited
 from .platform import Platform, now_utc
-from .recognition import RATE_LIMIT_PER_HOUR, NotFound, commit_row, item, new_in_last_hour
-from .roles import LEADER_ROLES, Forbidden, active_role, require_leader
+from .recognition import RATE_LIMIT_PER_HOUR, commit_row, item, new_in_last_hour
+from .roles import LEADER_ROLES, active_role, require_leader
 from .showing import can_see
 
 BADGE_KINDS = ("OpenBadgeCredential", "AchievementCredential")
 LIMITS = {"comment": 2000, "how_known": 500, "observed": 1000, "link": 600}
 MARKERS = (("link", "**Contribution:** "), ("observed", "**What I observed:** "),
            ("how_known", "**How I know them:** "))  # parsed from the end, so in reverse order
-
-
-class RateLimited(FieldError):
-    """Too many new endorsements in the last hour."""
-
-    code = "RATE_LIMITED"
 
 
 @dataclass(frozen=True)
@@ -63,15 +57,15 @@ def points(comment: str | None, how_known: str | None = None, observed: str | No
     how_known, observed = " ".join((how_known or "").split()), " ".join((observed or "").split())
     link = (link or "").strip()
     if not comment:
-        raise FieldError("comment", "say in a few words what you recognise")
+        raise FieldError("endorsement.comment-required", field="comment")
     for name, value in (("comment", comment), ("how_known", how_known), ("observed", observed),
                         ("link", link)):
         if len(value) > LIMITS[name]:
-            raise FieldError(name, f"write at most {LIMITS[name]} characters")
+            raise FieldError("endorsement.too-long", field=name, limit=LIMITS[name])
     parts = urlsplit(link)
     if link and (parts.scheme not in ("http", "https") or not parts.netloc
                  or any(c.isspace() or c in "<>" for c in link)):
-        raise FieldError("link", "give an http(s) link to the contribution, or leave it empty")
+        raise FieldError("endorsement.link-invalid", field="link")
     return Points(comment, how_known, observed, link)
 
 
@@ -104,7 +98,7 @@ class Subject:
 def person_subject(endorser: User, person: User) -> Subject:
     """A person, by their Profile id (their DID)."""
     if person.id == endorser.id:
-        raise Forbidden("you cannot endorse yourself")
+        raise Forbidden("endorsement.of-yourself")
     return Subject(person.issuer.did, person.display_name, person.id, None)
 
 
@@ -112,11 +106,11 @@ def credential_subject(session: Session, endorser: User, row_uuid: str) -> Subje
     """A badge, by its credential id as signed; never one you received or issued yourself."""
     row = session.get(IssuedCredential, row_uuid) if len(row_uuid) <= 36 else None
     if row is None or row.kind not in BADGE_KINDS or not can_see(row, endorser):
-        raise NotFound(f"no badge {row_uuid} that you can see")
+        raise NotFound("badge.not-visible", id=row_uuid)
     if endorser.id in (row.recipient_user_id, row.author_user_id) or row.issuer_id == endorser.issuer_id:
-        raise Forbidden("you cannot endorse a badge you received or gave yourself")
+        raise Forbidden("endorsement.of-own-badge")
     if row.revoked_at is not None:
-        raise Forbidden("this badge was revoked, so it cannot be endorsed")
+        raise Forbidden("endorsement.of-revoked-badge")
     return Subject(row.vc_id, item(session, row).name, row.recipient_user_id, row.community_id)
 
 
@@ -131,10 +125,9 @@ def achievement_subject(session: Session, platform: Platform, endorser: User,
     community = achievement.community
     role = active_role(session, community, endorser)
     if role in LEADER_ROLES:
-        raise Forbidden(f"leaders and coordinators of {community.name} define its achievements, "
-                        "so they cannot endorse them")
+        raise Forbidden("endorsement.by-leader", community=community.name)
     if not community.open_membership and role is None:
-        raise Forbidden(f"only members of {community.name} can endorse its achievements")
+        raise Forbidden("endorsement.members-only", community=community.name)
     return Subject(platform.urls.achievement(achievement.id), achievement.name, None,
                    achievement.community_id, achievement.id)
 
@@ -174,11 +167,9 @@ def _within_rate_limit(endorser: User, *, lock: bool = False, subject: Subject |
         if lock:
             storage.lock_row(session, User, endorser.id)
         if subject is not None and existing(session, endorser, subject) is not None:
-            raise FieldError("comment", "you endorsed this a moment ago; edit that endorsement "
-                                        "instead of writing a second one")
+            raise FieldError("endorsement.duplicate", field="comment")
         if new_in_last_hour(session, endorser) >= RATE_LIMIT_PER_HOUR:
-            raise RateLimited("comment", f"you made {RATE_LIMIT_PER_HOUR} endorsements in the "
-                                         "last hour; please try again later")
+            raise RateLimited("endorsement.rate-limited", field="comment", limit=RATE_LIMIT_PER_HOUR)
     return check
 
 
@@ -200,7 +191,7 @@ def own_endorsement(session: Session, endorser: User, row_uuid: str) -> IssuedCr
     """An endorsement this person signed, or NotFound (also for other people's)."""
     row = session.get(IssuedCredential, row_uuid) if len(row_uuid) <= 36 else None
     if row is None or row.kind != "EndorsementCredential" or row.author_user_id != endorser.id:
-        raise NotFound(f"you have no endorsement {row_uuid}")
+        raise NotFound("endorsement.not-yours", id=row_uuid)
     return row
 
 
@@ -209,9 +200,9 @@ def revoke_endorsement(session: Session, endorser: User, row_uuid: str, reason: 
     row = own_endorsement(session, endorser, row_uuid)
     reason = (reason or "").strip()
     if not reason or len(reason) > 500:
-        raise FieldError("reason", "say in at most 500 characters why you withdraw it")
+        raise FieldError("endorsement.revocation-reason", field="reason", limit=500)
     if row.revoked_at is not None:
-        raise FieldError("reason", "this endorsement is already revoked; revocation is final")
+        raise FieldError("endorsement.already-revoked", field="reason")
     return issuing.revoke(session, row, reason)
 
 
@@ -237,11 +228,11 @@ def decide_achievement_endorsement(session: Session, leader: User, community: Co
     row = session.get(IssuedCredential, row_uuid) if len(row_uuid) <= 36 else None
     if row is None or row.community_id != community.id or row.kind != "EndorsementCredential" \
             or row.achievement_id is None or row.recipient_user_id is not None or row.revoked_at is not None:
-        raise NotFound(f"{community.name} has no endorsement {row_uuid}")
+        raise NotFound("community.no-endorsement", community=community.name, id=row_uuid)
     if decision not in COMMUNITY_DECISIONS:
-        raise FieldError("decision", "choose " + ", ".join(COMMUNITY_DECISIONS))
+        raise FieldError("decision.unknown", field="decision", decisions=tuple(COMMUNITY_DECISIONS))
     if decision == "public" and row.consent != "accepted":
-        raise FieldError("decision", "accept it first: only accepted endorsements can be public")
+        raise FieldError("decision.needs-consent", field="decision")
     for name, value in COMMUNITY_DECISIONS[decision].items():
         setattr(row, name, value)
     return commit_row(session, row)

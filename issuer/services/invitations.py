@@ -14,15 +14,11 @@ from sqlalchemy.orm import Session
 
 from ..storage import ROLES, Community, Invitation, Membership, User
 from .communities import commit, membership_of
-from .people import FieldError
+from .errors import FieldError, InvitationRefused
 from .platform import Platform, now_utc
 from .roles import require_grant
 
 MAX_INVITATION_DAYS, MAX_INVITATION_USES = 90, 500
-
-
-class InvitationRefused(Exception):
-    """An invitation that can no longer be used; the message says why."""
 
 
 def create_invitation(session: Session, platform: Platform, community: Community, leader: User, *,
@@ -30,11 +26,11 @@ def create_invitation(session: Session, platform: Platform, community: Community
     """An invitation link (also into a closed community) with a role, an expiry and a use count."""
     require_grant(session, community, leader, role)
     if role not in ROLES:
-        raise FieldError("role", f"choose one of: {', '.join(ROLES)}")
+        raise FieldError("role.unknown", field="role", roles=ROLES)
     if not isinstance(days, int) or not 1 <= days <= MAX_INVITATION_DAYS:
-        raise FieldError("days", f"choose between 1 and {MAX_INVITATION_DAYS} days")
+        raise FieldError("invitation.days", field="days", limit=MAX_INVITATION_DAYS)
     if not isinstance(uses, int) or not 1 <= uses <= MAX_INVITATION_USES:
-        raise FieldError("uses", f"choose between 1 and {MAX_INVITATION_USES} uses")
+        raise FieldError("invitation.uses", field="uses", limit=MAX_INVITATION_USES)
     invitation = Invitation(community_id=community.id, token=secrets.token_urlsafe(24), role=role,
                             created_by=leader.id, expires_at=now_utc() + timedelta(days=days),
                             uses_left=uses)
@@ -54,11 +50,9 @@ def invitation_by_token(session: Session, token: str) -> Invitation | None:
 def check_invitation(invitation: Invitation) -> None:
     """Raise InvitationRefused when the invitation has expired or been used up."""
     if invitation.expires_at <= now_utc():
-        raise InvitationRefused(f"this invitation to {invitation.community.name} has expired; "
-                                "ask a leader for a new one")
+        raise InvitationRefused("invitation.expired", community=invitation.community.name)
     if invitation.uses_left <= 0:
-        raise InvitationRefused(f"this invitation to {invitation.community.name} has been used "
-                                "up; ask a leader for a new one")
+        raise InvitationRefused("invitation.used-up", community=invitation.community.name)
 
 
 def accept_invitation(session: Session, invitation: Invitation, user: User) -> Membership:
@@ -72,7 +66,7 @@ def accept_invitation(session: Session, invitation: Invitation, user: User) -> M
                             .values(uses_left=Invitation.uses_left - 1))
     if taken.rowcount != 1:  # a concurrent acceptance took the last use
         session.rollback()
-        raise InvitationRefused("this invitation has been used up; ask a leader for a new one")
+        raise InvitationRefused("invitation.taken")
     if found is None:
         found = Membership(community_id=invitation.community_id, user_id=user.id)
         session.add(found)

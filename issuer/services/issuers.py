@@ -7,10 +7,9 @@ from sqlalchemy.orm import Session
 
 from .. import keystore, storage
 from ..credentials import documents, keys
-from ..credentials.errors import DocumentError
 from ..storage import Issuer
+from .errors import Forbidden, Invalid
 from .platform import Platform
-from .roles import Forbidden
 
 
 def new_issuer(platform: Platform, *, slug: str, kind: str, name: str, url: str,
@@ -53,19 +52,16 @@ def signing_issuer(session: Session, credential: dict) -> Issuer:
     """
     platform_issuer = storage.issuer_by_slug(session, "platform")
     if "issuer" not in credential:  # VC 2.0 §4.7 and VCALM: the caller names the issuer
-        raise DocumentError(f"issuer: required; name the platform issuer {platform_issuer.did} "
-                            "(as a URL string or a Profile object whose id it is)")
+        raise Invalid("issuer.required", did=platform_issuer.did)
     given = credential["issuer"]
     if given is None:  # refused with the data-model wording when completed
         return platform_issuer
     given_id = given.get("id") if isinstance(given, dict) else given
     if not isinstance(given_id, str):  # malformed (422) before foreign (403)
-        raise DocumentError("issuer: must be a URL string or an object whose id is a URL string")
+        raise Invalid("issuer.malformed")
     if given_id == platform_issuer.did:
         return platform_issuer
-    raise Forbidden(f"issuer: the platform API token signs only as the platform issuer "
-                    f"{platform_issuer.did}, not as {given_id!r}; members and communities issue "
-                    "through their own accounts")
+    raise Forbidden("issuer.not-the-platform", did=platform_issuer.did, given=given_id)
 
 
 def require_platform_signed(session: Session, row) -> None:
@@ -73,8 +69,7 @@ def require_platform_signed(session: Session, row) -> None:
     community's or a member's badge is revoked by its leaders or its author, with their reason."""
     platform_issuer = storage.issuer_by_slug(session, "platform")
     if row.issuer_id != platform_issuer.id:
-        raise Forbidden(f"credentialId: {row.vc_id} was not signed by the platform issuer; the "
-                        "platform API token revokes only the platform's own credentials")
+        raise Forbidden("revocation.not-the-platform", id=row.vc_id)
 
 
 def issuer_profile(issuer: Issuer) -> dict:

@@ -19,6 +19,7 @@ from ..credentials import digests, documents, proof, status
 from ..credentials.vocab import type_list
 from ..credentials.errors import ContextError, DocumentError
 from ..storage import IssuedCredential, Issuer, StatusList
+from .errors import DuplicateCredential, Invalid
 from .issuers import issuer_profile
 from .platform import Platform, now_utc
 
@@ -28,12 +29,6 @@ STATUS_CONTEXT_V1 = "https://www.w3.org/ns/credentials/status/v1"
 ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
 SUITES = ("eddsa-rdfc-2022", "Ed25519Signature2020")
 OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
-
-
-class DuplicateCredential(DocumentError):
-    """A credential id that a stored credential already has (ids identify one credential)."""
-
-    code = "DUPLICATE_ID"
 
 
 def issue(session: Session, platform: Platform, credential: dict, *, issuer: Issuer,
@@ -77,8 +72,7 @@ def _issue_once(session, platform, credential, issuer, created, suites, record,
     _check(document, platform)
     if storage.vc_id_taken(session, document["id"]):
         name = "options.credentialId" if credential_id is not None else "id"
-        raise DuplicateCredential(f"{name}: {document['id']!r} is the id of a credential already "
-                                  "issued here; give a new id or leave it out")
+        raise DuplicateCredential("credential.id-taken", member=name, id=document["id"])
     if status_entry:
         _allocate_status(session, platform, issuer, document, row)
     signed = _sign(document, platform, issuer, suites, created)
@@ -292,8 +286,7 @@ def credential_by_vc_id(session: Session, vc_id: str) -> IssuedCredential | None
     """The stored credential with this id; a database from before ids were unique may hold two."""
     rows = storage.credentials_by_vc_id(session, vc_id)
     if len(rows) > 1:
-        raise DuplicateCredential(f"credentialId: several credentials were issued with the id "
-                                  f"{vc_id!r}, so it does not say which one is meant")
+        raise DuplicateCredential("credential.id-ambiguous", id=vc_id)
     return rows[0] if rows else None
 
 
@@ -305,10 +298,9 @@ def revoke(session: Session, row: IssuedCredential, reason: str) -> IssuedCreden
     """
     reason = (reason or "").strip()
     if not reason:
-        raise DocumentError("reason: say why the credential is revoked")
+        raise Invalid("revocation.reason-required")
     if row.status_list_id is None:  # issued without our entry: no list could ever say so
-        raise DocumentError("credentialStatus: this credential was issued without a revocation "
-                            "entry of this service, so verifiers could not learn it is revoked")
+        raise Invalid("revocation.no-status-entry")
     try:
         if storage.mark_revoked(session, row, now_utc(), reason) and row.status_list_id is not None:
             storage.bump_status_version(session, row.status_list_id)

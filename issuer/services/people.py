@@ -9,25 +9,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..credentials.errors import DocumentError
 from ..storage import User
+from .errors import FieldError
 from .issuers import new_issuer
 from .platform import Platform
 
 HANDLE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
 RESERVED_HANDLES = {"admin", "api", "login", "logout", "signup", "new", "me", "settings"}
 MIN_PASSWORD = 10
-
-
-class FieldError(DocumentError):
-    """Bad input for one form field; ``field`` names it so forms can show it in place."""
-
-    code = "INVALID_FIELD"
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.detail = message
 
 
 def profile_url(platform: Platform, handle: str) -> str:
@@ -39,17 +28,17 @@ def create_user(session: Session, platform: Platform, *, handle: str, email: str
     """A new account with its own issuer identity and key; commits."""
     handle, email, display_name = handle.strip().lower(), email.strip().lower(), display_name.strip()
     if not HANDLE.fullmatch(handle) or handle in RESERVED_HANDLES:
-        raise FieldError("handle", "use 1–40 lower-case letters, digits or hyphens")
+        raise FieldError("handle.invalid", field="handle")
     if "@" not in email or len(email) > 254:
-        raise FieldError("email", "enter an email address")
+        raise FieldError("email.invalid", field="email")
     if not display_name or len(display_name) > 120:
-        raise FieldError("display_name", "enter a name of at most 120 characters")
+        raise FieldError("display-name.invalid", field="display_name", limit=120)
     if len(password) < MIN_PASSWORD:
-        raise FieldError("password", f"use at least {MIN_PASSWORD} characters")
+        raise FieldError("password.too-short", field="password", minimum=MIN_PASSWORD)
     if session.scalar(select(User.id).where(User.handle == handle)):
-        raise FieldError("handle", "this handle is taken")
+        raise FieldError("handle.taken", field="handle")
     if session.scalar(select(User.id).where(func.lower(User.email) == email)):
-        raise FieldError("email", "an account with this email exists")
+        raise FieldError("email.taken", field="email")
     issuer = new_issuer(platform, slug=f"person:{handle}", kind="person", name=display_name,
                         url=profile_url(platform, handle), did_web=platform.urls.person_did(handle))
     user = User(handle=handle, email=email, display_name=display_name, issuer=issuer,

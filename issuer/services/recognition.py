@@ -17,17 +17,13 @@ from sqlalchemy.orm import Session
 from ..credentials.vocab import OB_CONTEXTS
 from ..storage import Community, IssuedCredential, User
 from .issuers import issuer_profile
-from .people import FieldError
+from .errors import FieldError, NotFound
 from .platform import now_utc
 
 RATE_LIMIT_PER_HOUR = 20  # new endorsements one person may sign in an hour (edits do not count)
 RECOGNITION_KINDS = ("OpenBadgeCredential", "AchievementCredential", "EndorsementCredential")
 CONSENTS = ("accepted", "declined")
 VISIBILITIES = ("public", "private")
-
-
-class NotFound(LookupError):
-    """No such item of this person (unknown, or someone else's: the same answer for both)."""
 
 
 @dataclass(frozen=True)
@@ -136,14 +132,14 @@ def own_item(session: Session, user: User, row_uuid: str) -> IssuedCredential:
     """An item addressed to this user, or NotFound (also for other people's items)."""
     row = session.get(IssuedCredential, row_uuid) if len(row_uuid) <= 36 else None
     if row is None or row.recipient_user_id != user.id or row.kind not in RECOGNITION_KINDS:
-        raise NotFound(f"you have no badge or endorsement {row_uuid}")
+        raise NotFound("recognition.not-yours", id=row_uuid)
     return row
 
 
 def set_consent(session: Session, user: User, row_uuid: str, consent: str) -> IssuedCredential:
     """Accept or decline an item addressed to you; declining also makes it private."""
     if consent not in CONSENTS:
-        raise FieldError("consent", "choose accepted or declined")
+        raise FieldError("consent.unknown", field="consent")
     row = own_item(session, user, row_uuid)
     row.consent = consent
     if consent == "declined":
@@ -154,12 +150,12 @@ def set_consent(session: Session, user: User, row_uuid: str, consent: str) -> Is
 def set_visibility(session: Session, user: User, row_uuid: str, visibility: str) -> IssuedCredential:
     """Show an accepted item on your public profile, or hide it again."""
     if visibility not in VISIBILITIES:
-        raise FieldError("visibility", "choose public or private")
+        raise FieldError("visibility.unknown", field="visibility")
     row = own_item(session, user, row_uuid)
     if visibility == "public" and row.consent != "accepted":
-        raise FieldError("visibility", "accept it first: only accepted items can be public")
+        raise FieldError("visibility.needs-consent", field="visibility")
     if visibility == "public" and row.revoked_at is not None:
-        raise FieldError("visibility", "it was revoked by its issuer, so it cannot be public")
+        raise FieldError("visibility.revoked", field="visibility")
     row.visibility = visibility
     return commit_row(session, row)
 

@@ -14,13 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..storage import ROLES, Community, Membership, User
+from .errors import Forbidden
 
 LEADER_ROLES = frozenset({"leader", "coordinator"})  # define achievements, issue, revoke, manage
 GRANTS = {"leader": frozenset(ROLES), "coordinator": frozenset({"coach", "member"})}
-
-
-class Forbidden(Exception):
-    """The user may not do this here; the message says why in plain words."""
 
 
 def membership(session: Session, community: Community, user: User | None) -> Membership | None:
@@ -40,14 +37,14 @@ def active_role(session: Session, community: Community, user: User | None) -> st
 def require_member(session: Session, community: Community, user: User | None) -> str:
     role = active_role(session, community, user)
     if role is None:
-        raise Forbidden(f"only members of {community.name} can do this")
+        raise Forbidden("community.members-only", community=community.name)
     return role
 
 
 def require_leader(session: Session, community: Community, user: User | None) -> str:
     role = active_role(session, community, user)
     if role not in LEADER_ROLES:
-        raise Forbidden(f"only leaders and coordinators of {community.name} can do this")
+        raise Forbidden("community.leaders-only", community=community.name)
     return role
 
 
@@ -73,10 +70,11 @@ def require_manage(session: Session, actor: User | None, target: Membership,
     community = target.community
     role = require_leader(session, community, actor)
     if not may_manage(role, actor, target):
-        whose = "your own role" if getattr(actor, "id", None) == target.user_id else f"a {target.role}"
-        raise Forbidden(f"only leaders of {community.name} can change or remove {whose}")
+        if getattr(actor, "id", None) == target.user_id:
+            raise Forbidden("community.manage-own-role", community=community.name)
+        raise Forbidden("community.manage-role", community=community.name, role=target.role)
     if new_role is not None and new_role in ROLES and new_role not in GRANTS[role]:
-        raise Forbidden(f"only leaders of {community.name} can make someone {new_role}")
+        raise Forbidden("community.grant-role", community=community.name, role=new_role)
     return role
 
 
@@ -84,5 +82,5 @@ def require_grant(session: Session, community: Community, actor: User | None, ne
     """The actor's role if they may bring someone in as ``new_role`` (invitations), else Forbidden."""
     role = require_leader(session, community, actor)
     if new_role in ROLES and new_role not in GRANTS[role]:
-        raise Forbidden(f"only leaders of {community.name} can invite someone as {new_role}")
+        raise Forbidden("community.invite-role", community=community.name, role=new_role)
     return role

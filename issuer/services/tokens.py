@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..storage import ApiToken, User, in_id_range
-from .people import FieldError
+from .errors import FieldError
 from .platform import now_utc
 
 PREFIX = "orc_"
@@ -23,7 +23,7 @@ def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str
     """A new token for ``user``; the plain token is returned once and never stored."""
     name = (name or "").strip()
     if not name or len(name) > 80:
-        raise FieldError("name", "name the token (at most 80 characters)")
+        raise FieldError("token.name-invalid", field="name", limit=80)
     plain = PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(user_id=user.id, name=name, token_sha256=_digest(plain))
     session.add(record)

@@ -18,15 +18,16 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import images, storage
+from .. import storage
 from ..markdown import render_markdown
 from ..services import badges
-from ..services.people import FieldError
-from ..services.roles import LEADER_ROLES, Forbidden, active_role
+from ..services.errors import FieldError, Forbidden
+from ..services.roles import LEADER_ROLES, active_role
 from ..storage import Community
 from .context import platform
 from .lookups import achievement_or_404, badge_or_404, community_or_404
 from .negotiation import PROFILE_TYPES, json_type
+from .messages import field_words, words
 
 bp = Blueprint("achievements", __name__)
 TYPE_LABELS = {"CommunityService": "Community service", "ext:Contribution": "Contribution",
@@ -68,9 +69,9 @@ def _field_error(form: FlaskForm, error: FieldError) -> None:
     """Show a service error next to its field (or at the top when the form has no such field)."""
     field = getattr(form, error.field, None)
     if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, error.detail]
+        field.errors = [*field.errors, words(error)]
     else:
-        form.form_errors.append(str(error))
+        form.form_errors.append(field_words(error))
 
 
 def _form_fields(form: AchievementForm) -> dict:
@@ -89,7 +90,7 @@ def community_achievements(slug: str):
     return render_template("achievements/list.html", community=community,
                            achievements=badges.achievements_of(session, community),
                            role=active_role(session, community, _me()), leader_roles=LEADER_ROLES,
-                           image_url=lambda image: images.image_url(platform(), image))
+                           image_url=lambda image: platform().urls.image(image.id))
 
 
 @bp.route("/communities/<slug>/achievements/new", methods=["GET", "POST"])
@@ -97,7 +98,7 @@ def community_achievements(slug: str):
 def new_achievement(slug: str):
     session, community = storage.get_session(), community_or_404(slug)
     if active_role(session, community, _me()) not in LEADER_ROLES:
-        raise Forbidden(f"only leaders and coordinators of {community.name} can define achievements")
+        raise Forbidden("achievement.define-forbidden", community=community.name)
     form = AchievementForm()
     if form.validate_on_submit():
         try:
@@ -116,7 +117,7 @@ def edit_achievement(achievement_id: str):
     session, achievement = storage.get_session(), achievement_or_404(achievement_id)
     community = achievement.community
     if active_role(session, community, _me()) not in LEADER_ROLES:
-        raise Forbidden(f"only leaders and coordinators of {community.name} can edit achievements")
+        raise Forbidden("achievement.edit-forbidden", community=community.name)
     form = AchievementForm(obj=None if request.method == "POST" else _form_data(achievement))
     if form.validate_on_submit():
         try:
@@ -173,7 +174,7 @@ def _render_show(achievement, form: AwardForm, status: int) -> Response:
         criteria=render_markdown(achievement.criteria), tags=json.loads(achievement.tags),
         alignments=json.loads(achievement.alignments), type_label=TYPE_LABELS.get(
             achievement.achievement_type, achievement.achievement_type),
-        image_url=images.image_url(pf, image) if image else None,
+        image_url=pf.urls.image(image.id) if image else None,
         json_url=badges.achievement_url(pf, achievement))
     return Response(page, status=status, mimetype="text/html")
 
@@ -229,7 +230,7 @@ def revoke(badge_id: str):
     try:  # the CSRF token is checked for every form; the service checks who and why
         badges.revoke_badge(session, badge, _me(), form.reason.data)
     except FieldError as error:
-        return _render_badges(community, {badge.id: (error.detail, form.reason.data)}, 400)
+        return _render_badges(community, {badge.id: (words(error), form.reason.data)}, 400)
     flash("The badge is revoked. Verifiers now see it as revoked; this cannot be undone.")
     return redirect(url_for(".community_badges", slug=community.slug))
 

@@ -15,6 +15,7 @@ from ..services import people
 from ..storage import User
 from . import limits
 from .context import platform
+from .messages import words
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -73,7 +74,7 @@ def signup():
                                       handle=form.handle.data, email=form.email.data,
                                       display_name=form.display_name.data, password=form.password.data)
         except people.FieldError as error:
-            getattr(form, error.field).errors.append(error.detail)
+            getattr(form, error.field).errors.append(words(error))
         else:
             start_session(user)
             profile = url_for("people.profile", handle=user.handle)

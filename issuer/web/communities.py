@@ -21,13 +21,14 @@ from ..services import communities as service
 from ..services import did_document as did_document_of
 from ..services import endorsing, invitations
 from ..services.badges import achievements_of
-from ..services.people import FieldError
+from ..services.errors import FieldError, InvitationRefused
 from ..services.recognition import item
 from ..services.roles import LEADER_ROLES, active_role, grantable, may_manage, membership, require_leader
 from ..storage import ROLES, Community, StoredImage
 from .context import platform
-from .lookups import community_or_404, invitation_or_404, member_or_404, or_404
+from .lookups import community_or_404, invitation_or_404, member_or_404
 from .negotiation import PROFILE_TYPES, json_type
+from .messages import words
 
 bp = Blueprint("communities", __name__)
 
@@ -72,9 +73,9 @@ def form_fields(form: CommunityForm) -> dict:
 def show_field_error(form: FlaskForm, error: FieldError) -> None:
     target = getattr(form, error.field, None)
     if target is None:
-        flash(error.detail, "error")
+        flash(words(error), "error")
     else:
-        target.errors = [*target.errors, error.detail]
+        target.errors = [*target.errors, words(error)]
 
 
 @bp.get("/communities")
@@ -167,7 +168,7 @@ def leave(slug: str):
     try:
         service.leave(storage.get_session(), community, me())
     except FieldError as error:
-        flash(error.detail, "error")
+        flash(words(error), "error")
     else:
         flash(f"You left {community.name}.")
     return redirect(url_for("communities.show", slug=slug))
@@ -189,7 +190,7 @@ def manage_member(slug: str, handle: str, action: str):
     try:
         actions[action][0]()
     except FieldError as error:
-        flash(error.detail, "error")
+        flash(words(error), "error")
     else:
         flash(actions[action][1])
     return redirect(url_for("communities.show", slug=slug) + "#members")
@@ -203,9 +204,9 @@ def decide_endorsement(slug: str, uuid: str, decision: str):
     if decision not in endorsing.COMMUNITY_DECISIONS:
         abort(404, description=f"there is no decision {decision!r} on endorsements")
     try:
-        or_404(endorsing.decide_achievement_endorsement, storage.get_session(), me(), community, uuid, decision)
-    except FieldError as error:
-        flash(error.detail, "error")
+        endorsing.decide_achievement_endorsement(storage.get_session(), me(), community, uuid, decision)
+    except FieldError as error:  # NotFound goes on: a 404
+        flash(words(error), "error")
     else:
         flash(ENDORSEMENT_DECIDED[decision])
     return redirect(url_for("communities.show", slug=slug) + "#endorsements")
@@ -242,8 +243,8 @@ def accept_invitation(token: str):
             flash(f"Welcome to {invitation.community.name}.")
             return redirect(url_for("communities.show", slug=invitation.community.slug))
         invitations.check_invitation(invitation)
-    except invitations.InvitationRefused as error:
-        return render_template("communities/join.html", invitation=invitation, refused=str(error)), 410
+    except InvitationRefused as error:
+        return render_template("communities/join.html", invitation=invitation, refused=words(error)), 410
     return render_template("communities/join.html", invitation=invitation, refused=None,
                            mine=membership(session, invitation.community, current_user))
 

@@ -1,19 +1,38 @@
-"""The only place that knows HTTP status codes: core and service errors → RFC 9457 problems."""
+"""The only place that knows HTTP status codes: core and service errors → pages or RFC 9457 problems.
+
+Which of the two an error becomes depends on the blueprint that handled the request (see
+``wants_html``), never on the handler that raised it: every error is mapped here, once.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_limiter import RateLimitExceeded
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from ..services.issuing import DuplicateCredential
-from ..services.roles import Forbidden
+from ..services.errors import (DuplicateCredential, FieldError, Forbidden, Invalid, InvitationRefused,
+                               NotFound, RateLimited, ServiceError)
 from . import limits
+from .messages import words
 
 from ..credentials.errors import CanonicalizationError, ContextError, CredentialError, WorkLimitExceeded
 
 PROBLEM = "application/problem+json"
 TYPES = "https://w3id.org/open-recognition/problems#"
+# How each blueprint answers an error: the JSON API (/api/v1) and the VC-API always with a
+# problem document; every other blueprint (the pages) negotiates (see wants_html).
+PROBLEM_BLUEPRINTS = frozenset({"api", "vcapi"})
+# Service errors → (status, problem title, problem type, page title); the first match by class.
+SERVICE_ANSWERS = (
+    (RateLimited, 429, "Too many endorsements", "rate-limited", "Too many attempts"),
+    (FieldError, 422, "Invalid field", "invalid-field", "Invalid field"),
+    (Forbidden, 403, "Forbidden", "forbidden", "Not allowed"),
+    (NotFound, 404, "Not Found", "not-found", "Not Found"),
+    (InvitationRefused, 410, "Gone", "invitation-refused", "Invitation refused"),
+    (DuplicateCredential, 409, "Conflict", "duplicate-id", "Conflict"),
+    (Invalid, 422, "Invalid credential", "invalid-document", "Invalid request"),
+)
+RATE_LIMIT_WINDOW_SECONDS = 3600  # RateLimited counts the endorsements of the last hour
 
 
 class BadRequest(Exception):
@@ -27,20 +46,34 @@ class BadRequest(Exception):
         self.kind = kind
 
 
-def problem(status: int, title: str, detail: str, kind: str):
-    response = jsonify({"type": TYPES + kind, "title": title, "status": status, "detail": detail})
+def problem(status: int, title: str, detail: str, kind: str, **members):
+    """An RFC 9457 problem document; ``members`` are extension members (e.g. ``field``)."""
+    response = jsonify({"type": TYPES + kind, "title": title, "status": status, "detail": detail,
+                        **members})
     response.status_code = status
     response.mimetype = PROBLEM
     return response
 
 
+def answer(status: int, title: str, detail: str, kind: str, *, page_title: str | None = None,
+           members: dict | None = None, headers=()):
+    """The error as a page for a browser on a page route, else as a problem document."""
+    if wants_html():
+        response = make_response(render_template("error.html", status=status,
+                                                 title=page_title or title, detail=detail), status)
+    else:
+        response = problem(status, title, detail, kind, **(members or {}))
+    response.headers.extend(headers)
+    return response
+
+
 def wants_html() -> bool:
-    """Browsers get pages; API paths and every other client get problem documents.
+    """Browsers get pages; the API blueprints and every other client get problem documents.
 
     A browser names text/html in Accept; a client sending ``*/*`` (or nothing) is a program, and a
     program reads JSON better than an error page.
     """
-    if request.path.startswith(("/api/", "/presentations")) or request.path == "/credentials/issue":
+    if PROBLEM_BLUEPRINTS.intersection(handling_blueprints()):
         return False
     accept = request.accept_mimetypes
     if not any(value == "text/html" and quality > 0 for value, quality in accept):
@@ -49,40 +82,75 @@ def wants_html() -> bool:
     return best == "text/html"
 
 
+def handling_blueprints() -> list[str]:
+    """The blueprints of the view that handles the request, innermost first.
+
+    A request that matched no route stands in with the route its path has for another method
+    (a 405), or else the blueprint whose URL prefix it is under (a 404 such as /api/v1/nothing).
+    """
+    if request.url_rule is not None:
+        return request.blueprints
+    error = request.routing_exception
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        try:
+            rule, _ = current_app.create_url_adapter(request).match(
+                method=sorted(error.valid_methods)[0], return_rule=True)
+        except HTTPException:
+            rule = None
+        if rule is not None:
+            return _with_parents(rule.endpoint.rpartition(".")[0])
+    for name, blueprint in current_app.blueprints.items():
+        prefix = (blueprint.url_prefix or "").rstrip("/")
+        if prefix and (request.path == prefix or request.path.startswith(prefix + "/")):
+            return _with_parents(name)
+    return []
+
+
+def _with_parents(name: str) -> list[str]:
+    """"a.b" → ["a.b", "a"], as Flask's request.blueprints lists a nested blueprint ("" → [])."""
+    found = []
+    while name:
+        found.append(name)
+        name = name.rpartition(".")[0]
+    return found
+
+
+def service_answer(error: ServiceError) -> tuple[int, str, str, str]:
+    """(status, problem title, problem type, page title) of a service error."""
+    for kind, *found in SERVICE_ANSWERS:
+        if isinstance(error, kind):
+            return tuple(found)
+    return 422, "Refused", "refused", "Refused"
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(BadRequest)
     def _bad_request(error: BadRequest):
-        return problem(error.status, "Bad request", str(error), error.kind)
+        return answer(error.status, "Bad request", str(error), error.kind)
+
+    @app.errorhandler(ServiceError)
+    def _service_error(error: ServiceError):
+        status, title, kind, page_title = service_answer(error)
+        members = {"field": error.field} if isinstance(error, FieldError) else {}
+        headers = [("Retry-After", str(RATE_LIMIT_WINDOW_SECONDS))] if isinstance(error, RateLimited) else []
+        return answer(status, title, words(error), kind, page_title=page_title, members=members,
+                      headers=headers)
 
     @app.errorhandler(CredentialError)
     def _credential_error(error: CredentialError):
-        if isinstance(error, DuplicateCredential):
-            return problem(409, "Conflict", str(error), "duplicate-id")
         if isinstance(error, WorkLimitExceeded):
-            return problem(422, "Too much work", str(error), "work-limit")
+            return answer(422, "Too much work", str(error), "work-limit")
         if isinstance(error, ContextError):
-            return problem(422, "Context not allowed", str(error), "context-not-allowed")
+            return answer(422, "Context not allowed", str(error), "context-not-allowed")
         if isinstance(error, CanonicalizationError):
-            return problem(422, "Invalid JSON-LD", str(error), "invalid-json-ld")
-        return problem(422, "Invalid credential", str(error), error.code.lower().replace("_", "-"))
-
-    @app.errorhandler(Forbidden)
-    def _forbidden(error: Forbidden):
-        if wants_html():
-            return render_template("error.html", status=403, title="Not allowed",
-                                   detail=str(error)), 403
-        return problem(403, "Forbidden", str(error), "forbidden")
+            return answer(422, "Invalid JSON-LD", str(error), "invalid-json-ld")
+        return answer(422, "Invalid credential", str(error), error.code.lower().replace("_", "-"))
 
     @app.errorhandler(RateLimitExceeded)
     def _too_many(error: RateLimitExceeded):
-        detail = f"{error.description}; try again later"
-        if wants_html():
-            response = make_response(render_template("error.html", status=429, title="Too many attempts",
-                                                      detail=detail), 429)
-        else:
-            response = problem(429, "Too many requests", detail, "rate-limited")
-        response.headers["Retry-After"] = str(limits.retry_after_seconds())
-        return response
+        return answer(429, "Too many requests", f"{error.description}; try again later", "rate-limited",
+                      page_title="Too many attempts",
+                      headers=[("Retry-After", str(limits.retry_after_seconds()))])
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort
 
 from .. import storage
-from ..services import badges, invitations, recognition, showing
+from ..services import badges, invitations, showing
 from ..services.communities import community_by_slug, membership_of
 from ..services.people import user_by_handle
 from ..storage import Community, Invitation, IssuedCredential, Membership, User
@@ -67,11 +67,3 @@ def invitation_or_404(token: str) -> Invitation:
     if found is None:
         abort(404, description="this invitation is not known; check that you copied all of it")
     return found
-
-
-def or_404(function, *args):
-    """Call a service; its NotFound (unknown, or someone else's) becomes a 404."""
-    try:
-        return function(*args)
-    except recognition.NotFound as error:
-        abort(404, description=str(error))

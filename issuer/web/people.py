@@ -14,8 +14,9 @@ from flask_login import current_user, login_required
 from .. import services, storage
 from ..markdown import render_markdown
 from ..services import recognition
-from ..services.people import FieldError
-from .lookups import or_404, person_or_404
+from ..services.errors import FieldError
+from .lookups import person_or_404
+from .messages import words
 from .negotiation import PROFILE_TYPES, json_type
 
 bp = Blueprint("people", __name__)
@@ -76,9 +77,10 @@ def decide(uuid: str, action: str):
         abort(404)
     change, value, message = ACTIONS[action]
     try:
-        or_404(change, storage.get_session(), current_user, uuid, value)
+        change(storage.get_session(), current_user, uuid, value)
     except FieldError as error:
-        flash(error.detail[:1].upper() + error.detail[1:] + ".", "error")
+        said = words(error)
+        flash(said[:1].upper() + said[1:] + ".", "error")
     else:
         flash(message)
     return redirect(url_for("people.inbox"))

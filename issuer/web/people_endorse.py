@@ -12,9 +12,10 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from .. import storage
 from ..services import endorsing, recognition
-from ..services.people import FieldError
+from ..services.errors import FieldError
 from .context import platform
-from .lookups import achievement_or_404, or_404, person_or_404
+from .lookups import achievement_or_404, person_or_404
+from .messages import words
 from .people import bp
 
 
@@ -40,7 +41,7 @@ def endorse_person(handle: str):
 @bp.route("/credentials/<uuid>/endorse", methods=["GET", "POST"])
 @login_required
 def endorse_credential(uuid: str):
-    subject = or_404(endorsing.credential_subject, storage.get_session(), current_user, uuid)
+    subject = endorsing.credential_subject(storage.get_session(), current_user, uuid)
     return _endorse_page(subject, back=url_for("verifier.credential", uuid=uuid))
 
 
@@ -66,10 +67,10 @@ def _endorse_page(subject: endorsing.Subject, *, back: str):
                                     form.link.data)
             row = endorsing.endorse(session, platform(), current_user, subject, said)
         except endorsing.RateLimited as error:
-            form.comment.errors.append(error.detail)
+            form.comment.errors.append(words(error))
             status = 429
         except FieldError as error:
-            getattr(form, error.field).errors.append(error.detail)
+            getattr(form, error.field).errors.append(words(error))
         else:
             flash(("Your endorsement is updated and signed again." if row.updated_at else
                    "Your endorsement is signed.") + (" It shows once a leader of the community accepts it."
@@ -92,13 +93,13 @@ def _prefill(form: EndorseForm, row) -> None:
 @login_required
 def revoke_endorsement(uuid: str):
     session = storage.get_session()
-    row = or_404(endorsing.own_endorsement, session, current_user, uuid)
+    row = endorsing.own_endorsement(session, current_user, uuid)
     form = RevokeForm()
     if form.validate_on_submit():
         try:
             endorsing.revoke_endorsement(session, current_user, uuid, form.reason.data)
         except FieldError as error:
-            form.reason.errors.append(error.detail)
+            form.reason.errors.append(words(error))
         else:
             flash("Your endorsement is revoked.")
             return redirect(url_for("people.inbox"))

@@ -10,7 +10,8 @@ from wtforms.validators import DataRequired, Length
 
 from .. import storage
 from ..services import tokens
-from ..services.people import FieldError
+from ..services.errors import FieldError
+from .messages import words
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -28,7 +29,7 @@ def token_page():
         try:
             _, created = tokens.create_token(session, current_user, form.name.data)
         except FieldError as error:
-            form.name.errors.append(error.detail)
+            form.name.errors.append(words(error))
     status = 400 if form.errors else 200
     return render_template("settings/tokens.html", form=form, created=created,
                            tokens=tokens.tokens_of(session, current_user)), status

@@ -9,7 +9,7 @@ from flask import current_app
 from ..credentials.limits import UnusableText
 from ..credentials.tolerated import looks_like_jwt
 from ..fetch import FetchError, fetch
-from ..services.people import FieldError
+from ..services.errors import FieldError
 from .body import check_limits, depth, loads
 from .context import platform
 
@@ -27,10 +27,11 @@ def parse_document(text: str | bytes, field: str, source: str | None = None) -> 
     try:
         value = loads(text)
     except RecursionError:
-        raise FieldError(field, "the JSON is nested too deeply") from None
+        raise FieldError("verify.nested-too-deeply", field=field) from None
     except (ValueError, UnicodeDecodeError) as error:
-        raise FieldError(field, f"{source} did not return JSON (nor a VC-JWT)" if source
-                         else f"this is not valid JSON ({error})") from None
+        if source:
+            raise FieldError("verify.fetched-not-json", field=field, url=source) from None
+        raise FieldError("verify.not-json", field=field, error=str(error)) from None
     return _object(value, field)
 
 
@@ -51,19 +52,19 @@ def fetch_document(url: str, field: str) -> dict | str:
     try:
         body = fetch(url, platform().fetch_policy, accept=FETCH_ACCEPT)
     except FetchError as error:
-        raise FieldError(field, str(error)) from None
+        raise FieldError("verify.refused", field=field, reason=str(error)) from None
     return parse_document(body, field, source=url)
 
 
 def _object(value: object, field: str) -> dict:
     limit = current_app.config["ISSUER_MAX_JSON_DEPTH"]
     if depth(value) > limit:
-        raise FieldError(field, f"the JSON is nested more than {limit} levels deep")
+        raise FieldError("verify.nested-beyond-limit", field=field, limit=limit)
     try:
         check_limits(value)  # StructureLimitExceeded goes on: a 422 naming the limit
     except UnusableText as error:
-        raise FieldError(field, str(error)) from None
+        raise FieldError("verify.refused", field=field, reason=str(error)) from None
     if not isinstance(value, dict):
-        raise FieldError(field, "a credential is a JSON object ({…}), not "
-                         f"{type(value).__name__.replace('NoneType', 'null')}")
+        raise FieldError("verify.not-an-object", field=field,
+                         kind=type(value).__name__.replace("NoneType", "null"))
     return value

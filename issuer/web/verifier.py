@@ -19,12 +19,13 @@ from wtforms.validators import Length, Optional
 from .. import export, storage
 from ..markdown import render_markdown
 from ..services import showing
-from ..services.people import FieldError
+from ..services.errors import FieldError
 from ..credentials.errors import WorkLimitExceeded
 from .context import platform
 from .lookups import visible_credential_or_404
 from .negotiation import CREDENTIAL_TYPES, json_type, signed_json
 from .submitted import fetch_document, parse_document
+from .messages import words
 
 bp = Blueprint("verifier", __name__)
 
@@ -101,7 +102,7 @@ def verify():
             _, explanation = showing.verify_explained(storage.get_session(), platform(), document,
                                                       current_user)
         except FieldError as error:
-            getattr(form, error.field).errors.append(error.detail)
+            getattr(form, error.field).errors.append(words(error))
         except WorkLimitExceeded as error:  # too large or intricate to check: say which limit
             form.credential.errors.append(f"This document cannot be checked: {error}.")
             status = 422
@@ -126,10 +127,10 @@ def _submitted_document(form: VerifyForm) -> dict:
         limit = current_app.config["ISSUER_MAX_BODY_BYTES"]
         data = upload.read(limit + 1)
         if len(data) > limit:
-            raise FieldError("upload", f"the file is too large: the limit is {limit} bytes")
+            raise FieldError("verify.upload-too-large", field="upload", limit=limit)
         return parse_document(data, "upload")
     if (form.credential.data or "").strip():
         return parse_document(form.credential.data, "credential")
     if (form.url.data or "").strip():
         return fetch_document(form.url.data.strip(), "url")
-    raise FieldError("credential", "paste a credential, upload a JSON file or give a URL")
+    raise FieldError("verify.nothing-given", field="credential")

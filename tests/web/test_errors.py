@@ -63,3 +63,64 @@ def test_nul_characters_in_json_are_a_400_naming_where(client):
                            json={"credential": {"name": "x", "credentialSubject": {"id": ["ok", "a\u0000"]}}})
     assert response.status_code == 400
     assert response.get_json()["detail"].startswith("credential.credentialSubject.id[1]: ")
+
+
+def test_a_refusal_is_a_page_or_a_problem_by_the_blueprint_that_handled_it(app, auth):
+    """The same kind of refusal (403), asked for by a browser: a page on a page route, a problem
+    document on /api/v1 and on the VC-API, whose /credentials/status is under no API-looking
+    path; a program gets the problem document on the page route too."""
+    from issuer.storage import IssuedCredential
+    from tests.web.test_badges import achievement_id, define, issue_form, make_community, rows
+    from tests.web.browsing import Browser
+
+    lea, ada = Browser(app).sign_up("lea"), Browser(app).sign_up("ada")
+    make_community(app, "lea", ("ada",))
+    aid = achievement_id(define(lea))
+    issue_form(lea, aid, ["ada"])
+    [badge] = rows(app, IssuedCredential, achievement_id=aid)
+    words = "only leaders and coordinators of Facilitators cop can edit achievements"
+
+    page = ada.get(f"/achievements/{aid}/edit")
+    assert page.status_code == 403 and page.mimetype == "text/html"
+    assert "Not allowed" in page.get_data(as_text=True) and words in page.get_data(as_text=True)
+    program = ada.client.get(f"/achievements/{aid}/edit", headers={"Accept": "*/*"})
+    assert program.status_code == 403 and program.mimetype == "application/problem+json"
+    assert program.get_json()["detail"] == words and program.get_json()["type"].endswith("#forbidden")
+
+    token = {"Authorization": f"Bearer {ada.api_token()}"}
+    api = app.test_client().patch(f"/api/v1/achievements/{aid}", json={"name": "x"},
+                                  headers={**BROWSER, **token})
+    assert api.status_code == 403 and api.mimetype == "application/problem+json"
+    assert api.get_json()["detail"] == "only leaders and coordinators of Facilitators cop can do this"
+
+    vcapi = app.test_client().post("/credentials/status", headers={**BROWSER, **auth}, json={
+        "credentialId": badge.vc_id, "reason": "spite",
+        "credentialStatus": [{"type": "BitstringStatusListEntry", "status": "revoked"}]})
+    assert vcapi.status_code == 403 and vcapi.mimetype == "application/problem+json"
+    assert vcapi.get_json()["detail"] == (f"credentialId: {badge.vc_id} was not signed by the platform "
+                                          "issuer; the platform API token revokes only the platform's "
+                                          "own credentials")
+
+
+@pytest.mark.parametrize("method, url, status, mimetype", [
+    ("get", "/api/v1/no-such-thing", 404, "application/problem+json"),  # under api's URL prefix
+    ("get", "/presentations/verify", 405, "application/problem+json"),  # a VC-API route, POST only
+    ("delete", "/communities", 405, "text/html"),  # a page route
+])
+def test_a_request_no_view_took_answers_as_the_blueprint_of_its_path(client, method, url, status, mimetype):
+    response = getattr(client, method)(url, headers=BROWSER)
+    assert response.status_code == status and response.mimetype == mimetype, response.get_data(as_text=True)
+
+
+def test_an_invalid_field_names_it_in_every_problem(app):
+    """A FieldError no form caught: 422 with the field as an extension member, worded as on forms."""
+    from tests.web.browsing import Browser
+
+    ada = Browser(app).sign_up("ada")
+    refused = app.test_client().post("/api/v1/communities", headers={
+        "Authorization": f"Bearer {ada.api_token()}"}, json={"name": "Knitting", "domain": "Knitting",
+                                                            "purpose": "Knit", "slug": "Not A Slug"})
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    assert refused.get_json() == {
+        "type": "https://w3id.org/open-recognition/problems#invalid-field", "title": "Invalid field",
+        "status": 422, "detail": "use up to 50 lower-case letters, digits or hyphens", "field": "slug"}

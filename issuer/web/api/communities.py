@@ -16,7 +16,7 @@ from ...storage import Community, Membership
 from ..body import json_body, member
 from ..context import platform
 from ..errors import BadRequest
-from ..lookups import community_or_404, invitation_or_404, member_or_404, or_404
+from ..lookups import community_or_404, invitation_or_404, member_or_404
 from .v1 import bp, require_token
 
 TEXT_FIELDS = {"name": "name", "slug": "slug", "domain": "domain", "purpose": "purpose",
@@ -166,7 +166,7 @@ def api_decide_endorsement(slug: str, uuid: str, decision: str):
     if decision not in endorsing.COMMUNITY_DECISIONS:
         abort(404, description=f"there is no decision {decision!r}; use one of "
                                + ", ".join(endorsing.COMMUNITY_DECISIONS))
-    row = or_404(endorsing.decide_achievement_endorsement, session, g.api_user, community, uuid, decision)
+    row = endorsing.decide_achievement_endorsement(session, g.api_user, community, uuid, decision)
     return jsonify(item(session, row).to_json(private=True))
 
 
@@ -186,8 +186,5 @@ def api_invite(slug: str):
 @require_token
 def api_accept_invitation(token: str):
     session, invitation = storage.get_session(), invitation_or_404(token)
-    try:
-        joined = invitations.accept_invitation(session, invitation, g.api_user)
-    except invitations.InvitationRefused as error:
-        raise BadRequest(str(error), status=410, kind="invitation-refused") from None
+    joined = invitations.accept_invitation(session, invitation, g.api_user)  # refused: a 410
     return jsonify({**membership_json(joined), "community": invitation.community.slug})

@@ -6,11 +6,12 @@ from flask import g, jsonify
 
 from ... import storage
 from ...services import showing
-from ...services.people import FieldError
+from ...services.errors import FieldError
 from ..body import credential_member, json_body, member
 from ..context import platform
 from ..errors import BadRequest
 from ..lookups import visible_credential_or_404
+from ..messages import words
 from ..negotiation import signed_json
 from ..submitted import fetch_document
 from .v1 import bp, require_token
@@ -26,7 +27,7 @@ def api_verify_explained():
         try:
             document = fetch_document(member(body, "url", str), "url")
         except FieldError as error:
-            raise BadRequest(f"url: {error.detail}", kind="url-refused") from None
+            raise BadRequest(f"url: {words(error)}", kind="url-refused") from None
     else:
         raise BadRequest('send {"credential": {…}} or {"url": "…"}', kind="missing-member")
     result, explanation = showing.verify_explained(storage.get_session(), platform(), document,

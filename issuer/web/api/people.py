@@ -10,16 +10,8 @@ from ... import storage
 from ...services import endorsing, recognition
 from ..body import json_body, member
 from ..context import platform
-from ..errors import problem
-from ..lookups import achievement_or_404, or_404, person_or_404
+from ..lookups import achievement_or_404, person_or_404
 from .v1 import bp, require_token
-
-
-@bp.errorhandler(endorsing.RateLimited)
-def _rate_limited(error: endorsing.RateLimited):
-    response = problem(429, "Too many endorsements", error.detail, "rate-limited")
-    response.headers["Retry-After"] = "3600"
-    return response
 
 
 @bp.get("/people/<handle>")
@@ -43,20 +35,20 @@ def api_my_credentials():
 @bp.post("/me/credentials/<uuid>/accept")
 @require_token
 def api_me_accept(uuid: str):
-    return _changed(or_404(recognition.set_consent, storage.get_session(), g.api_user, uuid, "accepted"))
+    return _changed(recognition.set_consent(storage.get_session(), g.api_user, uuid, "accepted"))
 
 
 @bp.post("/me/credentials/<uuid>/decline")
 @require_token
 def api_me_decline(uuid: str):
-    return _changed(or_404(recognition.set_consent, storage.get_session(), g.api_user, uuid, "declined"))
+    return _changed(recognition.set_consent(storage.get_session(), g.api_user, uuid, "declined"))
 
 
 @bp.patch("/me/credentials/<uuid>")
 @require_token
 def api_me_visibility(uuid: str):
     visibility = member(json_body(), "visibility", str)
-    return _changed(or_404(recognition.set_visibility, storage.get_session(), g.api_user, uuid, visibility))
+    return _changed(recognition.set_visibility(storage.get_session(), g.api_user, uuid, visibility))
 
 
 def _changed(row):
@@ -92,7 +84,7 @@ def api_endorse_person(handle: str):
 @require_token
 def api_endorse_credential(uuid: str):
     session = storage.get_session()
-    subject = or_404(endorsing.credential_subject, session, g.api_user, uuid)
+    subject = endorsing.credential_subject(session, g.api_user, uuid)
     return _signed(endorsing.endorse(session, platform(), g.api_user, subject, _points()))
 
 
@@ -109,7 +101,7 @@ def api_endorse_achievement(achievement_id: str):
 def api_revoke_endorsement(uuid: str):
     reason = member(json_body(), "reason", str, required=False)
     session = storage.get_session()
-    row = or_404(endorsing.revoke_endorsement, session, g.api_user, uuid, reason)
+    row = endorsing.revoke_endorsement(session, g.api_user, uuid, reason)
     return jsonify({"id": row.id, "credentialId": row.vc_id, "status": "revoked",
                     "reason": row.revocation_reason, "revokedAt": row.revoked_at.isoformat()})
 

@@ -16,10 +16,8 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from ... import services, storage
 from ...services import tokens
-from ...services.people import FieldError
-from ...services.roles import Forbidden
 from .. import limits
-from ..errors import BadRequest, problem
+from ..errors import BadRequest
 from . import vcapi
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -57,20 +55,6 @@ def require_token(view):
         return view(*args, **kwargs)
 
     return limits.bad_token_limit(wrapper)
-
-
-@bp.errorhandler(FieldError)
-def _field_error(error: FieldError):
-    response = problem(422, "Invalid field", error.detail, "invalid-field")
-    body = response.get_json()
-    body["field"] = error.field
-    response.set_data(json.dumps(body))
-    return response
-
-
-@bp.errorhandler(Forbidden)
-def _forbidden(error: Forbidden):
-    return problem(403, "Forbidden", str(error), "forbidden")
 
 
 @bp.get("/me")
