@@ -14,6 +14,7 @@ from issuer.credentials.errors import DocumentError
 from issuer.credentials.kinds import KINDS, OB_TYPES, kind_of, kind_of_document
 from issuer.credentials.loader import DocumentLoader
 from issuer.credentials.schema import SchemaRegistry
+from issuer.credentials.verify import Verifier
 from issuer.credentials.vocab import DATA_INTEGRITY_CONTEXT, ED25519_2020_CONTEXT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,6 +143,13 @@ def test_an_issued_document_is_checked_once(monkeypatch, registry, canon):
     calls = _counting(monkeypatch)
     issuance.check(badge, schemas=registry, canonicalizer=canon)
     assert len(calls) == 1
+
+
+def test_a_verified_document_is_checked_once(monkeypatch, registry, canon):
+    badge, verifier = _badge(), Verifier(canon, lambda vm: None, lambda url: {}, registry)
+    calls = _counting(monkeypatch)
+    result = verifier.verify(badge, checks=frozenset({"structure", "schema"}))
+    assert [c.outcome for c in result.checks] == ["ok", "ok"] and len(calls) == 1
 
 
 def test_a_document_that_breaks_a_vc_rule_is_refused_by_those_rules_alone():
