@@ -51,6 +51,7 @@ def _platform(app: Flask):
     from .credentials.limits import StructureLimits
     from .credentials.loader import DocumentLoader
     from .credentials.schema import default_registry
+    from .credentials.vocab import OB_CONTEXTS
     from .fetch import FetchPolicy
     from .services import Platform
 
@@ -63,8 +64,7 @@ def _platform(app: Flask):
                                       max_array_items=cfg["ISSUER_MAX_ARRAY_ITEMS"],
                                       max_values=cfg["ISSUER_MAX_JSON_VALUES"],
                                       max_string_chars=cfg["ISSUER_MAX_STRING_CHARS"]))
-    canonicalizer.expand({"@context": ["https://www.w3.org/ns/credentials/v2",
-                                       "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+    canonicalizer.expand({"@context": OB_CONTEXTS,
                           "type": ["VerifiableCredential", "OpenBadgeCredential"]})
     return Platform(
         base_url=cfg["ISSUER_BASE_URL"], name=cfg["ISSUER_NAME"], canonicalizer=canonicalizer,

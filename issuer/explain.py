@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from .credentials.errors import CredentialError
+from .credentials.kinds import kind_of
 from .credentials.results import FAILED, OK, UNCHECKED, UNSUPPORTED, VerificationResult
 from .credentials.vocab import parse_datetime
 
@@ -24,7 +25,6 @@ KINDS = {"platform": "platform", "community": "community", "person": "member"}
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
-OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
 
 
 @dataclass(frozen=True)
@@ -109,8 +109,7 @@ def _format_line(result: VerificationResult) -> dict:
     if schema is not None and schema[0] != OK:
         return _line("format", FAILED, "It does not follow the Open Badges 3.0 rules "
                      f"(1EdTech JSON Schema): {schema[1]}.")
-    kind = ("Open Badge" if OB_TYPES & set(result.types) else "endorsement"
-            if "EndorsementCredential" in result.types else "credential")
+    kind = kind_of(result.types).label
     rules = " and follows the Open Badges 3.0 rules" if schema is not None else ""
     if any(w.name == "conformance" for w in result.warnings):
         rules = ", with deviations from the Open Badges 3.0 rules that do not affect its validity"

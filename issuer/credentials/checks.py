@@ -11,8 +11,8 @@ from typing import Any
 from . import datamodel, obmodel
 from .errors import DocumentError
 from .vocab import (ACHIEVEMENT_CREDENTIAL_SCHEMA, ACHIEVEMENT_TYPES, ALIGNMENT_TARGET_TYPES,
-                    ENDORSEMENT_CREDENTIAL_SCHEMA, IDENTIFIER_TYPES, JSON_SCHEMA_VALIDATOR,
-                    OB_CONTEXT, OB_EXTENSIONS_CONTEXT,
+                    ENDORSEMENT_CREDENTIAL_SCHEMA, ENDORSEMENT_TYPE, IDENTIFIER_TYPES,
+                    JSON_SCHEMA_VALIDATOR, OB_CONTEXT, OB_EXTENSIONS_CONTEXT, OPEN_BADGE_TYPES,
                     RESULT_TYPES, VC1_CONTEXT, VC2_CONTEXT, _OB_CONTEXT_URL, _SCHEMA_BASE,
                     _extension_ok, parse_datetime, type_list)
 
@@ -25,7 +25,6 @@ _ACHIEVEMENT_SCHEMAS = frozenset({
 _ENDORSEMENT_SCHEMAS = frozenset({
     ENDORSEMENT_CREDENTIAL_SCHEMA, ENDORSEMENT_CREDENTIAL_SCHEMA.replace("/json/", "/json-ld/"),
     _SCHEMA_BASE + "ob_v3p0_anyendorsementcredential_schema.json"})
-_OB_KINDS = ("OpenBadgeCredential", "AchievementCredential")
 Problems = Iterator[str]
 
 
@@ -230,8 +229,11 @@ def _schemas(doc: dict, accepted: frozenset[str], preferred: str) -> Problems:
         yield f"credentialSchema: must include {{id: {preferred}, type: {JSON_SCHEMA_VALIDATOR}}}"
 
 
-def _credential(doc: dict, kinds: tuple[str, ...], ob: bool) -> Problems:
-    """Rules every credential meets; OB ones also need the OB context and a Profile issuer."""
+def _credential(doc: dict, kinds: tuple[str, ...], ob: bool, model: bool = True) -> Problems:
+    """Rules every credential meets; OB ones also need the OB context and a Profile issuer.
+
+    ``model`` False leaves out the VC data-model walk, for a document that has just passed it.
+    """
     yield from _contexts(doc, ob)
     types = _types(doc.get("type"))
     if "VerifiableCredential" not in types:
@@ -247,16 +249,23 @@ def _credential(doc: dict, kinds: tuple[str, ...], ob: bool) -> Problems:
     else:
         yield from _dates(doc, "validFrom", "validUntil", required=ob)
     yield from _status(doc, ob)
-    yield from datamodel.rules(doc)
+    if model:
+        yield from datamodel.rules(doc)
 
 
-def _open_badge(doc: dict) -> Problems:
-    yield from _credential(doc, _OB_KINDS, ob=True)
+def vc_rules(doc: dict) -> Problems:
+    """The rules every VC 1.1/2.0 credential meets, whatever its kind."""
+    return _credential(doc, (), ob=False)
+
+
+def open_badge_rules(doc: dict, *, model: bool = True) -> Problems:
+    """OB 3.0 §1.16 rules for an OpenBadgeCredential (``model`` as in ``_credential``)."""
+    yield from _credential(doc, OPEN_BADGE_TYPES, ob=True, model=model)
     yield from _schemas(doc, _ACHIEVEMENT_SCHEMAS, ACHIEVEMENT_CREDENTIAL_SCHEMA)
     yield from _image(doc.get("image"), "image")
     yield from _objects(doc.get("evidence"), "evidence", lambda n, p: _typed(n, p, "Evidence"))
     yield from _objects(doc.get("endorsement"), "endorsement",
-                        lambda n, p: _typed(n, p, "EndorsementCredential"))
+                        lambda n, p: _typed(n, p, ENDORSEMENT_TYPE))
     subject = doc.get("credentialSubject")
     if isinstance(subject, dict):
         yield from _achievement_subject(subject, "credentialSubject")
@@ -265,8 +274,9 @@ def _open_badge(doc: dict) -> Problems:
     yield from obmodel.rules(doc)
 
 
-def _endorsement(doc: dict) -> Problems:
-    yield from _credential(doc, ("EndorsementCredential",), ob=True)
+def endorsement_rules(doc: dict, *, model: bool = True) -> Problems:
+    """OB 3.0 rules for an EndorsementCredential (``model`` as in ``_credential``)."""
+    yield from _credential(doc, (ENDORSEMENT_TYPE,), ob=True, model=model)
     yield from _required(doc, "", "name")
     yield from _schemas(doc, _ENDORSEMENT_SCHEMAS, ENDORSEMENT_CREDENTIAL_SCHEMA)
     subject = doc.get("credentialSubject")
@@ -285,17 +295,28 @@ def _check(doc: Any, rules) -> None:
 
 def check_vc(doc: dict) -> None:
     """Generic VC 1.1/2.0 rules (contexts, types, issuer, subject, dates); raises DocumentError."""
-    _check(doc, lambda d: _credential(d, (), ob=False))
+    _check(doc, vc_rules)
 
 
 def check_open_badge(doc: dict) -> None:
     """OB 3.0 §1.16 structural rules for an OpenBadgeCredential; raises DocumentError naming paths."""
-    _check(doc, _open_badge)
+    _check(doc, open_badge_rules)
 
 
 def check_endorsement(doc: dict) -> None:
     """OB 3.0 structural rules for an EndorsementCredential; raises DocumentError naming paths."""
-    _check(doc, _endorsement)
+    _check(doc, endorsement_rules)
+
+
+def check_as(doc: Any, rules) -> None:
+    """The VC rules, then, when they hold, a kind's own ``rules``: each rule runs once.
+
+    A document that breaks a VC rule is refused naming those problems only, as a verifier
+    reads it; ``rules`` (``open_badge_rules``…) then skip the data-model walk already done.
+    """
+    _check(doc, vc_rules)
+    if rules is not None:
+        _check(doc, lambda d: rules(d, model=False))
 
 
 def check_presentation(doc: dict) -> None:

@@ -24,8 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from .canonical import LEGACY, RDFC, Canonicalizer
 from .chains import previous_proofs
 from .errors import CredentialError, ProofError
-
-ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
+from .vocab import ED25519_2020_CONTEXT
 _XSD_DATETIME = re.compile(
     r"-?(?P<year>[1-9][0-9]{3,}|0[0-9]{3})-(?P<month>0[1-9]|1[0-2])-(?P<day>0[1-9]|[12][0-9]|3[01])"
     r"T(([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?|24:00:00(\.0+)?)"

@@ -24,20 +24,16 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT201909
 
 from . import budget
-from .documents import ACHIEVEMENT_CREDENTIAL_SCHEMA, ENDORSEMENT_CREDENTIAL_SCHEMA, PROFILE_SCHEMA
 from .errors import CredentialError, DocumentError
+from .kinds import BY_NAME
+from .vocab import (ACHIEVEMENT_CREDENTIAL_SCHEMA, CLR_CREDENTIAL_SCHEMA,
+                    ENDORSEMENT_CREDENTIAL_SCHEMA, PROFILE_SCHEMA)
 
 DEFAULT_SCHEMAS_DIR = Path(__file__).resolve().parents[1] / "schemas"  # link to top-level schemas/
-CLR_CREDENTIAL_SCHEMA = \
-    "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
 _VALIDATORS = {  # by $schema, without the empty fragment the 1EdTech files carry
     "https://json-schema.org/draft/2019-09/schema": Draft201909Validator,
     "https://json-schema.org/draft/2020-12/schema": Draft202012Validator,
 }
-_KINDS = {"OpenBadgeCredential": ACHIEVEMENT_CREDENTIAL_SCHEMA,
-          "AchievementCredential": ACHIEVEMENT_CREDENTIAL_SCHEMA,
-          "EndorsementCredential": ENDORSEMENT_CREDENTIAL_SCHEMA,
-          "ClrCredential": CLR_CREDENTIAL_SCHEMA}
 MAX_MESSAGE = 200
 CHECK_SHOWS = 5
 
@@ -54,9 +50,10 @@ class SchemaError(CredentialError):
 def schema_id_for(doc: Any) -> str | None:
     """The pinned 1EdTech schema for a VC 2.0 credential by its type (None for other documents)."""
     types = doc.get("type") if isinstance(doc, dict) else None
-    for kind in [types] if isinstance(types, str) else types if isinstance(types, list) else []:
-        if kind in _KINDS:
-            return _KINDS[kind]
+    for name in [types] if isinstance(types, str) else types if isinstance(types, list) else []:
+        kind = BY_NAME.get(name) if isinstance(name, str) else None
+        if kind is not None and kind.schema is not None:
+            return kind.schema
     return None
 
 

@@ -15,6 +15,7 @@ from typing import Callable
 from . import budget, chains, digests, documents, proof, status, tolerated
 from .canonical import Canonicalizer
 from .errors import CanonicalizationError, ContextError, CredentialError, WorkLimitExceeded
+from .kinds import kind_of
 from .vocab import type_list
 from .results import (FAILED, OK, UNCHECKED, UNSUPPORTED, Check, KeyInfo, KeyUnavailable,
                       PresentationResult, StatusUnavailable, Unsupported, VerificationResult)
@@ -27,7 +28,6 @@ __all__ = ["CHECK_NAMES", "FAILED", "OK", "UNCHECKED", "UNSUPPORTED", "Check", "
 SECURITY = "https://w3id.org/security#"
 STATUS = "https://www.w3.org/ns/credentials/status-list#"
 VC = "https://www.w3.org/TR/vc-data-model#"
-OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
 MAX_ENDORSEMENT_DEPTH = 2
 # The checks a caller may name (VC-API options.checks). structure always runs: nothing else can
 # be read without it; proof and issuer run together: a signature by a key the issuer does not
@@ -100,7 +100,7 @@ class Verifier:
         if not isinstance(document, dict):
             result.add("structure", FAILED, "a credential must be a JSON object", VC + "PARSING_ERROR")
             return False
-        if "EnvelopedVerifiableCredential" in result.types:
+        if not kind_of(result.types).readable:
             result.add("format", UNSUPPORTED, "an enveloped credential (" + JWT_MESSAGE + ")",
                        VC + "PARSING_ERROR")
             return False
@@ -111,11 +111,7 @@ class Verifier:
             if purpose == "authentication":
                 _check_presentation(document)
             else:
-                documents.check_vc(document)
-                if OB_TYPES & set(result.types):
-                    documents.check_open_badge(document)
-                elif "EndorsementCredential" in result.types:
-                    documents.check_endorsement(document)
+                kind_of(result.types).check(document)
         except CredentialError as error:
             problems = getattr(error, "problems", None) or str(error).split("; ")
             failures = [p for p in problems if not tolerated.structure_nit(document, p)]
@@ -141,7 +137,7 @@ class Verifier:
                 result.add("relatedResource", OK, found.message)
 
     def _schema(self, doc, result) -> None:
-        schema_id = _schema_for(doc, result.types)
+        schema_id = kind_of(result.types).schema_for(doc)
         if self.schemas is None or schema_id is None:
             return
         problems = self.schemas.validate(doc, schema_id)
@@ -397,20 +393,6 @@ def _issuer_id(doc: dict) -> str | None:
 
 def _suite(item: dict) -> str:
     return item.get("cryptosuite") or item.get("type") or "unknown"
-
-
-def _schema_for(doc: dict, types: list[str]) -> str | None:
-    """The pinned 1EdTech schema for VC 2.0 OB documents (VC 1.1 ones predate it)."""
-    from .schema import ACHIEVEMENT_CREDENTIAL_SCHEMA, ENDORSEMENT_CREDENTIAL_SCHEMA
-
-    contexts = doc.get("@context")
-    if not isinstance(contexts, list) or not contexts or contexts[0] != documents.VC2_CONTEXT:
-        return None
-    if OB_TYPES & set(types):
-        return ACHIEVEMENT_CREDENTIAL_SCHEMA
-    if "EndorsementCredential" in types:
-        return ENDORSEMENT_CREDENTIAL_SCHEMA
-    return None
 
 
 def _endorsements(doc: dict) -> list:

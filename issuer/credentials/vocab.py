@@ -1,4 +1,8 @@
-"""Open Badges 3.0 / VC vocabulary: context and schema URLs, enumerations, XSD date-times."""
+"""Open Badges 3.0 / VC vocabulary: context and schema URLs, enumerations, XSD date-times.
+
+Every context and schema URL the code names is defined here, once; the pinned files they stand
+for are listed in ``schemas/*/manifest.json``.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +17,21 @@ VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 OB_EXTENSIONS_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
 OB_CONTEXTS = [VC2_CONTEXT, OB_CONTEXT]
+DATA_INTEGRITY_CONTEXT = "https://w3id.org/security/data-integrity/v2"  # proofs in VC 1.1 documents
+STATUS_CONTEXT = "https://www.w3.org/ns/credentials/status/v1"  # status entries in VC 1.1 documents
+ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
 _OB_CONTEXT_URL = re.compile(r"https://purl\.imsglobal\.org/spec/ob/v3p0/context(-3\.\d\.\d)*\.json")
+
+# The credential type names whose rules differ (the table of kinds is ``kinds.KINDS``).
+OPEN_BADGE_TYPES = ("OpenBadgeCredential", "AchievementCredential")  # OB 3.0: the second an alias
+ENDORSEMENT_TYPE = "EndorsementCredential"
 
 _SCHEMA_BASE = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
 ACHIEVEMENT_CREDENTIAL_SCHEMA = _SCHEMA_BASE + "ob_v3p0_achievementcredential_schema.json"
 ENDORSEMENT_CREDENTIAL_SCHEMA = _SCHEMA_BASE + "ob_v3p0_endorsementcredential_schema.json"
 PROFILE_SCHEMA = _SCHEMA_BASE + "ob_v3p0_profile_schema.json"
+CLR_CREDENTIAL_SCHEMA = \
+    "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
 JSON_SCHEMA_VALIDATOR = "1EdTechJsonSchemaValidator2019"
 
 ACHIEVEMENT_TYPES = frozenset(

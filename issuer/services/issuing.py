@@ -6,7 +6,6 @@ Revocation and status-list publication live here too: they change what was issue
 
 from __future__ import annotations
 
-import copy
 import json
 import uuid
 from collections.abc import Callable
@@ -15,20 +14,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import keystore, storage
-from ..credentials import digests, documents, proof, status
-from ..credentials.vocab import type_list
-from ..credentials.errors import ContextError, DocumentError
+from ..credentials import documents, issuance, proof, status
+from ..credentials.errors import DocumentError
+from ..credentials.issuance import wants_status_entry
+from ..credentials.kinds import kind_of_document
 from ..storage import IssuedCredential, Issuer, StatusList
 from .errors import DuplicateCredential, Invalid
 from .issuers import issuer_profile
 from .platform import Platform, now_utc
 
-VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
-DI_CONTEXT_V1 = "https://w3id.org/security/data-integrity/v2"
-STATUS_CONTEXT_V1 = "https://www.w3.org/ns/credentials/status/v1"
-ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
 SUITES = ("eddsa-rdfc-2022", "Ed25519Signature2020")
-OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
 
 
 def issue(session: Session, platform: Platform, credential: dict, *, issuer: Issuer,
@@ -68,7 +63,11 @@ def _issue_once(session, platform, credential, issuer, created, suites, record,
     row = IssuedCredential(id=row_id or str(uuid.uuid4()), issuer_id=issuer.id, **record)
     if status_entry is None:
         status_entry = wants_status_entry(credential)
-    document = _complete(credential, platform, issuer, row, suites, credential_id, status_entry)
+    document = issuance.complete(
+        credential, issuer_did=issuer.did, issuer_profile=issuer_profile(issuer),
+        default_id=platform.credential_url(row.id), now=now_utc(), suites=suites,
+        serves=platform.canonicalizer.loader.serves, credential_id=credential_id,
+        status_entry=status_entry)
     _check(document, platform)
     if storage.vc_id_taken(session, document["id"]):
         name = "options.credentialId" if credential_id is not None else "id"
@@ -77,150 +76,15 @@ def _issue_once(session, platform, credential, issuer, created, suites, record,
         _allocate_status(session, platform, issuer, document, row)
     signed = _sign(document, platform, issuer, suites, created)
     row.vc_id = document["id"]
-    row.kind = _kind(document)
+    row.kind = kind_of_document(document).type_name(document["type"])
     row.signed_json = json.dumps(signed, indent=2, ensure_ascii=False)
     session.add(row)
     session.commit()
     return row
 
 
-def wants_status_entry(credential: dict) -> bool:
-    """Whether the service adds its revocation entry when the client did not say.
-
-    VC 2.0: yes, unless the client brought its own credentialStatus (kept as given). VC 1.1: no.
-    The VC 1.1 context does not define BitstringStatusListEntry, so an entry needs the
-    status context ``credentials/status/v1``, which many VC 1.1 verifiers do not have offline
-    (the W3C eddsa suite's verifier among them): their credential would then not verify
-    anywhere. A VC 1.1 credential gets the entry only when asked (options.credentialStatus).
-    """
-    contexts = credential.get("@context")
-    first = contexts[0] if isinstance(contexts, list) and contexts else None
-    return first != VC1_CONTEXT and "credentialStatus" not in credential
-
-
-def _complete(credential: dict, platform: Platform, issuer: Issuer, row, suites,
-              credential_id: str | None = None, status_entry: bool = True) -> dict:
-    """Fill what the service owns: id, issuer, dates, contexts the proofs need."""
-    document = copy.deepcopy(credential)
-    contexts = document.get("@context")
-    if not isinstance(contexts, list) or not contexts or contexts[0] not in (documents.VC2_CONTEXT, VC1_CONTEXT):
-        raise DocumentError("@context: must be a list whose first item is "
-                            f"{documents.VC2_CONTEXT} (or {VC1_CONTEXT} for VC 1.1)")
-    _check_contexts(contexts, platform)
-    if "proof" in document:
-        raise DocumentError("proof: the service sets proof itself; leave it out")
-    _check_client_status(document, status_entry)
-    _set_issuer(document, issuer)
-    if credential_id is not None:
-        if document.get("id", credential_id) != credential_id:
-            raise DocumentError(f"options.credentialId: {credential_id!r} differs from the "
-                                f"credential's id {document['id']!r}; give one of them")
-        document["id"] = credential_id
-    document.setdefault("id", platform.credential_url(row.id))
-    v1 = contexts[0] == VC1_CONTEXT
-    document.setdefault("issuanceDate" if v1 else "validFrom", documents.xsd_datetime(now_utc()))
-    if v1:
-        _add_context(document, DI_CONTEXT_V1)
-        if status_entry:
-            _add_context(document, STATUS_CONTEXT_V1)
-    if "Ed25519Signature2020" in suites:
-        _add_context(document, ED25519_2020_CONTEXT)
-    return document
-
-
-def _check_contexts(contexts: list, platform: Platform) -> None:
-    """Pinned context URLs and inline context objects; never a URL that would need a fetch.
-
-    An inline object needs no fetch; the safe-mode expansion in :func:`_check` still refuses
-    any term it leaves undefined, and a URL it imports must be pinned too.
-    """
-    for index, context in enumerate(contexts):
-        if isinstance(context, dict):
-            continue
-        if not isinstance(context, str):
-            raise DocumentError(f"@context[{index}]: must be a context URL or an inline context "
-                                "object")
-        if not platform.canonicalizer.loader.serves(context):
-            raise ContextError(f"@context: {context} is not one of the pinned contexts this "
-                               "service signs with (contexts are never fetched; give the "
-                               "context inline instead)")
-
-
-def _check_client_status(document: dict, status_entry: bool) -> None:
-    """A client's credentialStatus is kept when usable; OB 3.0 allows one entry, not two."""
-    if "credentialStatus" not in document:
-        return
-    given = document["credentialStatus"]
-    if not given:  # null, [] or {}: nothing a verifier could use, and nothing signed
-        raise DocumentError("credentialStatus: must be a status object or a list of them "
-                            "(leave it out for none)")
-    entries = given if isinstance(given, list) else [given]
-    for index, entry in enumerate(entries):
-        status.check_entry(entry, "credentialStatus" + (f"[{index}]" if isinstance(given, list) else ""))
-    if status_entry and OB_TYPES & _types(document):
-        raise DocumentError("credentialStatus: an Open Badge has one status entry; this service "
-                            "would add its revocation entry too (leave options.credentialStatus "
-                            "out to keep yours, or leave credentialStatus out)")
-
-
-def _set_issuer(document: dict, issuer: Issuer) -> None:
-    if "issuer" not in document:
-        document["issuer"] = issuer_profile(issuer) if OB_TYPES & _types(document) else issuer.did
-        return
-    given = document["issuer"]
-    if given is None:  # VC 2.0 §4.7: null is no issuer
-        raise DocumentError(f"issuer: must be a URL or an object with an id, not null (this "
-                            f"service signs as {issuer.did})")
-    given_id = given.get("id") if isinstance(given, dict) else given
-    if given_id != issuer.did:
-        raise DocumentError(f"issuer: {given_id!r} is not an issuer of this service "
-                            f"(this service signs as {issuer.did})")
-    if given == issuer.did and OB_TYPES & _types(document):  # OB 3.0: the issuer is a Profile
-        document["issuer"] = issuer_profile(issuer)
-
-
-def _add_context(document: dict, url: str) -> None:
-    if url not in document["@context"]:
-        document["@context"].append(url)
-
-
-def _types(document: dict) -> set[str]:
-    return set(type_list(document.get("type")))
-
-
-def _kind(document: dict) -> str:
-    for name in ("OpenBadgeCredential", "AchievementCredential", "EndorsementCredential",
-                 "BitstringStatusListCredential"):
-        if name in _types(document):
-            return name
-    return "VerifiableCredential"
-
-
 def _check(document: dict, platform: Platform) -> None:
-    """Refuse what would be invalid or silently unsigned, naming the property."""
-    documents.check_vc(document)
-    types = _types(document)
-    v2 = document["@context"][0] == documents.VC2_CONTEXT
-    if OB_TYPES & types:
-        documents.check_open_badge(document)
-        if v2:
-            platform.schemas.check(document, documents.ACHIEVEMENT_CREDENTIAL_SCHEMA)
-    elif "EndorsementCredential" in types:
-        documents.check_endorsement(document)
-        if v2:
-            platform.schemas.check(document, documents.ENDORSEMENT_CREDENTIAL_SCHEMA)
-    _check_digests(document, platform)
-    platform.canonicalizer.expand(document)
-
-
-def _check_digests(document: dict, platform: Platform) -> None:
-    """Refuse a relatedResource digest that contradicts a context we pin (VC 2.0 §5.3); one we
-    cannot compute offline is the issuer's claim to make."""
-    pinned = platform.canonicalizer.loader.pinned_bytes
-    wrong = [found.message for found in digests.check_related(document, pinned)
-             if found.outcome == digests.MISMATCH]
-    if wrong:
-        raise DocumentError("; ".join(wrong))
+    issuance.check(document, schemas=platform.schemas, canonicalizer=platform.canonicalizer)
 
 
 def _allocate_status(session, platform: Platform, issuer: Issuer, document: dict, row) -> None:
