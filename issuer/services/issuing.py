@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from .. import keystore, storage
 from ..credentials import documents, issuance, proof, status
-from ..credentials.errors import DocumentError
 from ..credentials.issuance import wants_status_entry
 from ..credentials.kinds import kind_of_document
 from ..storage import IssuedCredential, Issuer, StatusList
