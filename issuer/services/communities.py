@@ -21,19 +21,11 @@ from .issuers import issuer_profile, new_issuer
 from .people import FieldError
 from .platform import Platform
 from .roles import Forbidden, active_role, require_leader, require_manage
+from .transaction import savepoint, transaction
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?")
 RESERVED_SLUGS = {"new", "api", "join", "images"}
 LIMITS = {"alt": images.MAX_ALT, "name": 120, "domain": 2000, "purpose": 4000, "practice": 4000}
-
-
-def commit(session: Session) -> None:
-    """Commit the unit of work, or leave nothing half-written."""
-    try:
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def slugify(name: str) -> str:
@@ -156,14 +148,10 @@ def create_community(session: Session, platform: Platform, user: User, **fields)
                         path=f"communities/{slug}")
     community = Community(slug=slug, issuer=issuer, created_by=user.id,
                           open_membership=True, allow_peer_badges=False)
-    try:
+    with transaction(session):
         _apply(session, platform, community, fields)
         session.add(community)
         session.add(Membership(community=community, user_id=user.id, role="leader", status="active"))
-        commit(session)
-    except BaseException:
-        session.rollback()
-        raise
     return community
 
 
@@ -171,12 +159,8 @@ def update_community(session: Session, platform: Platform, user: User, community
                      **fields) -> Community:
     """Leaders edit what the community is about, its image and its membership rules."""
     require_leader(session, community, user)
-    try:
+    with transaction(session):
         _apply(session, platform, community, fields)
-        commit(session)
-    except BaseException:
-        session.rollback()
-        raise
     return community
 
 
@@ -187,11 +171,12 @@ def join(session: Session, community: Community, user: User) -> Membership:
         return found
     found = Membership(community_id=community.id, user_id=user.id, role="member",
                        status="active" if community.open_membership else "pending")
-    session.add(found)
-    try:
-        commit(session)
-    except IntegrityError:  # the same person joined in a concurrent request
-        return membership_of(session, community, user.handle)
+    with transaction(session):
+        try:
+            with savepoint(session):
+                session.add(found)
+        except IntegrityError:  # the same person joined in a concurrent request
+            found = membership_of(session, community, user.handle)
     return found
 
 
@@ -213,15 +198,15 @@ def leave(session: Session, community: Community, user: User) -> None:
     if found is None:
         raise FieldError("membership", f"you are not a member of {community.name}")
     _keep_a_leader(session, found, "membership")
-    session.delete(found)
-    commit(session)
+    with transaction(session):
+        session.delete(found)
 
 
 def approve(session: Session, leader: User, member: Membership) -> Membership:
     """A leader or coordinator accepts a request to join."""
     require_manage(session, leader, member)
-    member.status = "active"
-    commit(session)
+    with transaction(session):
+        member.status = "active"
     return member
 
 
@@ -230,8 +215,8 @@ def decline(session: Session, leader: User, member: Membership) -> None:
     require_manage(session, leader, member)
     if member.status != "pending":
         raise FieldError("membership", f"{member.user.display_name} has no pending request")
-    session.delete(member)
-    commit(session)
+    with transaction(session):
+        session.delete(member)
 
 
 def set_role(session: Session, leader: User, member: Membership, role: str) -> Membership:
@@ -241,8 +226,8 @@ def set_role(session: Session, leader: User, member: Membership, role: str) -> M
         raise FieldError("role", f"choose one of: {', '.join(ROLES)}")
     if role != "leader":
         _keep_a_leader(session, member, "role")
-    member.role = role
-    commit(session)
+    with transaction(session):
+        member.role = role
     return member
 
 
@@ -250,5 +235,5 @@ def remove_member(session: Session, leader: User, member: Membership) -> None:
     """Remove someone from the community, as roles.py allows; never its last leader."""
     require_manage(session, leader, member)
     _keep_a_leader(session, member, "membership")
-    session.delete(member)
-    commit(session)
+    with transaction(session):
+        session.delete(member)

@@ -21,9 +21,10 @@ from . import issuing
 from .issuers import issuer_profile
 from .people import FieldError
 from .platform import Platform, now_utc
-from .recognition import RATE_LIMIT_PER_HOUR, NotFound, commit_row, item, new_in_last_hour
+from .recognition import RATE_LIMIT_PER_HOUR, NotFound, item, new_in_last_hour
 from .roles import LEADER_ROLES, Forbidden, active_role, require_leader
 from .showing import can_see
+from .transaction import transaction
 
 BADGE_KINDS = ("OpenBadgeCredential", "AchievementCredential")
 LIMITS = {"comment": 2000, "how_known": 500, "observed": 1000, "link": 600}
@@ -242,6 +243,7 @@ def decide_achievement_endorsement(session: Session, leader: User, community: Co
         raise FieldError("decision", "choose " + ", ".join(COMMUNITY_DECISIONS))
     if decision == "public" and row.consent != "accepted":
         raise FieldError("decision", "accept it first: only accepted endorsements can be public")
-    for name, value in COMMUNITY_DECISIONS[decision].items():
-        setattr(row, name, value)
-    return commit_row(session, row)
+    with transaction(session):
+        for name, value in COMMUNITY_DECISIONS[decision].items():
+            setattr(row, name, value)
+    return row

@@ -11,6 +11,7 @@ from ..credentials.errors import DocumentError
 from ..storage import Issuer
 from .platform import Platform
 from .roles import Forbidden
+from .transaction import savepoint, transaction
 
 
 def new_issuer(platform: Platform, *, slug: str, kind: str, name: str, url: str,
@@ -38,12 +39,12 @@ def ensure_platform_issuer(session: Session, platform: Platform) -> Issuer:
     if issuer is None:
         issuer = new_issuer(platform, slug="platform", kind="platform", name=platform.name,
                             url=platform.base_url)
-        session.add(issuer)
-        try:
-            session.commit()
-        except IntegrityError:  # another process created it first: use theirs
-            session.rollback()
-            issuer = storage.issuer_by_slug(session, "platform")
+        with transaction(session):
+            try:
+                with savepoint(session):
+                    session.add(issuer)
+            except IntegrityError:  # another process created it first: use theirs
+                issuer = storage.issuer_by_slug(session, "platform")
     return issuer
 
 

@@ -21,6 +21,7 @@ from ..credentials.errors import ContextError, DocumentError
 from ..storage import IssuedCredential, Issuer, StatusList
 from .issuers import issuer_profile
 from .platform import Platform, now_utc
+from .transaction import savepoint, transaction
 
 VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 DI_CONTEXT_V1 = "https://w3id.org/security/data-integrity/v2"
@@ -41,30 +42,28 @@ def issue(session: Session, platform: Platform, credential: dict, *, issuer: Iss
           record: dict | None = None, row_id: str | None = None,
           guard: Callable[[Session], None] | None = None, credential_id: str | None = None,
           status_entry: bool | None = None) -> IssuedCredential:
-    """Complete, check, sign and store one credential; commit, or roll back on any error.
+    """Complete, check, sign and store one credential in one unit of work (see transaction).
 
     ``record`` sets further columns of the stored row (recipient, community, consent…) in the
     same transaction; ``row_id`` fixes the row's uuid (and so the default credential URL).
-    ``guard(session)`` runs first in the transaction of every attempt (a lock and a check
+    ``guard(session)`` runs first in the savepoint of every attempt (a lock and a check
     that must still hold when the row is inserted); it raises to refuse.
     ``credential_id`` is the credential's id (VC-API ``options.credentialId``);
     ``status_entry`` True adds this service's revocation entry, False leaves it out, None
     decides as :func:`wants_status_entry` says.
     """
     suites = suites or (SUITES if platform.legacy_proof else SUITES[:1])
-    for attempt in range(3):
-        try:
-            if guard is not None:
-                guard(session)
-            return _issue_once(session, platform, credential, issuer, created, suites,
-                               record or {}, row_id, credential_id, status_entry)
-        except IntegrityError:  # a status index, a new list or an id taken at the same moment
-            session.rollback()
-            if attempt == 2:
-                raise
-        except BaseException:
-            session.rollback()
-            raise
+    with transaction(session):
+        for attempt in range(3):
+            try:
+                with savepoint(session):
+                    if guard is not None:
+                        guard(session)
+                    return _issue_once(session, platform, credential, issuer, created, suites,
+                                       record or {}, row_id, credential_id, status_entry)
+            except IntegrityError:  # a status index, a new list or an id taken at the same moment
+                if attempt == 2:
+                    raise
     raise AssertionError("unreachable")
 
 
@@ -86,7 +85,7 @@ def _issue_once(session, platform, credential, issuer, created, suites, record,
     row.kind = _kind(document)
     row.signed_json = json.dumps(signed, indent=2, ensure_ascii=False)
     session.add(row)
-    session.commit()
+    session.flush()  # a taken index or id fails here, inside the attempt's savepoint
     return row
 
 
@@ -266,7 +265,7 @@ def reissue(session: Session, platform: Platform, row: IssuedCredential, documen
     """Re-sign a changed version of an issued credential in place (DESIGN §2, OB equality).
 
     It keeps the credential's id, contexts, status entry and awardedDate; ``document`` brings the
-    new content and validFrom. ``record`` updates further columns; commits or rolls back.
+    new content and validFrom. ``record`` updates further columns, in one unit of work.
     """
     before = json.loads(row.signed_json)
     document = {**document, "id": row.vc_id, "@context": before["@context"],
@@ -274,17 +273,13 @@ def reissue(session: Session, platform: Platform, row: IssuedCredential, documen
     if "credentialStatus" in before:
         document["credentialStatus"] = before["credentialStatus"]
     suites = SUITES if platform.legacy_proof else SUITES[:1]
-    try:
+    with transaction(session):
         _check(document, platform)
         signed = _sign(document, platform, row.issuer, suites, None)
         row.signed_json = json.dumps(signed, indent=2, ensure_ascii=False)
         row.updated_at = now_utc()
         for name, value in (record or {}).items():
             setattr(row, name, value)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return row
 
 
@@ -309,13 +304,9 @@ def revoke(session: Session, row: IssuedCredential, reason: str) -> IssuedCreden
     if row.status_list_id is None:  # issued without our entry: no list could ever say so
         raise DocumentError("credentialStatus: this credential was issued without a revocation "
                             "entry of this service, so verifiers could not learn it is revoked")
-    try:
+    with transaction(session):
         if storage.mark_revoked(session, row, now_utc(), reason) and row.status_list_id is not None:
             storage.bump_status_version(session, row.status_list_id)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     session.refresh(row)
     return row
 
@@ -338,10 +329,6 @@ def status_list_json(session: Session, platform: Platform, listing: StatusList) 
     document = status.status_list_credential(url, issuer.did, bits.encode(),
                                              valid_from=now_utc(), purpose=listing.purpose)
     text = json.dumps(_sign(document, platform, issuer, SUITES[:1], None), indent=2)
-    try:
+    with transaction(session):
         storage.store_signed_status_list(session, listing.id, version, text, now_utc())
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return text

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..storage import ApiToken, User, in_id_range
 from .people import FieldError
 from .platform import now_utc
+from .transaction import transaction
 
 PREFIX = "orc_"
 
@@ -26,8 +27,8 @@ def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str
         raise FieldError("name", "name the token (at most 80 characters)")
     plain = PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(user_id=user.id, name=name, token_sha256=_digest(plain))
-    session.add(record)
-    session.commit()
+    with transaction(session):
+        session.add(record)
     return record, plain
 
 
@@ -37,8 +38,8 @@ def user_for_token(session: Session, plain: str) -> User | None:
                                                    ApiToken.revoked_at.is_(None)))
     if record is None:
         return None
-    record.last_used_at = now_utc()
-    session.commit()
+    with transaction(session):
+        record.last_used_at = now_utc()
     return record.user
 
 
@@ -47,8 +48,8 @@ def revoke_token(session: Session, user: User, token_id: int) -> bool:
     record = session.get(ApiToken, token_id) if in_id_range(token_id) else None
     if record is None or record.user_id != user.id:
         return False
-    record.revoked_at = record.revoked_at or now_utc()
-    session.commit()
+    with transaction(session):
+        record.revoked_at = record.revoked_at or now_utc()
     return True
 
 
