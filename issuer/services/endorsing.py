@@ -205,7 +205,8 @@ def own_endorsement(session: Session, endorser: User, row_uuid: str) -> IssuedCr
     return row
 
 
-def revoke_endorsement(session: Session, endorser: User, row_uuid: str, reason: str | None) -> IssuedCredential:
+def revoke_endorsement(session: Session, platform: Platform, endorser: User, row_uuid: str,
+                       reason: str | None) -> IssuedCredential:
     """The endorser withdraws their endorsement for good, saying why."""
     row = own_endorsement(session, endorser, row_uuid)
     reason = (reason or "").strip()
@@ -213,7 +214,7 @@ def revoke_endorsement(session: Session, endorser: User, row_uuid: str, reason: 
         raise FieldError("reason", "say in at most 500 characters why you withdraw it")
     if row.revoked_at is not None:
         raise FieldError("reason", "this endorsement is already revoked; revocation is final")
-    return issuing.revoke(session, row, reason)
+    return issuing.revoke(session, platform, row, reason)
 
 
 # The community's consent to endorsements of its achievements, given by a leader or coordinator.

@@ -240,6 +240,7 @@ def _allocate_status(session, platform: Platform, issuer: Issuer, document: dict
                              seq=1 if listing is None else listing.seq + 1)
         session.add(listing)
         session.flush()
+        _store_status_list(session, platform, listing)  # served from its first read on
     index = status.allocate_index(lambda i: storage.index_in_use(session, listing, i), listing.size)
     row.status_list_id, row.status_index = listing.id, index
     entry = status.status_entry(platform.status_list_url(listing.id), index)
@@ -292,11 +293,13 @@ def credential_by_vc_id(session: Session, vc_id: str) -> IssuedCredential | None
     return rows[0] if rows else None
 
 
-def revoke(session: Session, row: IssuedCredential, reason: str) -> IssuedCredential:
-    """Revoke for good (revocation is never reverted) and move its status list on a version.
+def revoke(session: Session, platform: Platform, row: IssuedCredential, reason: str) -> IssuedCredential:
+    """Revoke for good (revocation is never reverted) and publish the status list it changes.
 
-    The revoked row and the version bump commit together, so a list signed from a version read
-    after this commit shows the bit (see status_list_json).
+    The revoked row, the list's new version and the list signed as of that version commit
+    together. Bumping the version holds the list's row until the commit, so revocations of
+    one list sign one after another, each with every revocation committed before it: the
+    stored list never misses a revocation, and serving it writes nothing (status_list_json).
     """
     reason = (reason or "").strip()
     if not reason:
@@ -305,22 +308,25 @@ def revoke(session: Session, row: IssuedCredential, reason: str) -> IssuedCreden
         raise DocumentError("credentialStatus: this credential was issued without a revocation "
                             "entry of this service, so verifiers could not learn it is revoked")
     with transaction(session):
-        if storage.mark_revoked(session, row, now_utc(), reason) and row.status_list_id is not None:
+        if storage.mark_revoked(session, row, now_utc(), reason):
             storage.bump_status_version(session, row.status_list_id)
+            _store_status_list(session, platform, session.get(StatusList, row.status_list_id))
     session.refresh(row)
     return row
 
 
-def status_list_json(session: Session, platform: Platform, listing: StatusList) -> str:
-    """The signed list credential: the cached one when it is current, else signed afresh.
+def _store_status_list(session: Session, platform: Platform, listing: StatusList) -> None:
+    """Sign the list's bits as of its current version and store them (no commit).
 
-    Several processes serve and revoke at once, so: read the version first, then the revoked
-    indexes (every revocation counted in that version is in them), sign, and cache the result
-    only over an older version. A slow re-sign can never replace a newer list.
+    The version is read before the bits, so the signed list holds every revocation counted
+    in it; it is stored only over an older version.
     """
-    version, signed_version, cached = storage.status_list_state(session, listing.id)
-    if cached is not None and signed_version == version:
-        return cached
+    version, _, _ = storage.status_list_state(session, listing.id)
+    text = _signed_status_list(session, platform, listing)
+    storage.store_signed_status_list(session, listing.id, version, text, now_utc())
+
+
+def _signed_status_list(session: Session, platform: Platform, listing: StatusList) -> str:
     bits = status.StatusList(listing.size)
     for index in storage.revoked_indexes(session, listing):
         bits.set(index)
@@ -328,7 +334,17 @@ def status_list_json(session: Session, platform: Platform, listing: StatusList) 
     url = platform.status_list_url(listing.id)
     document = status.status_list_credential(url, issuer.did, bits.encode(),
                                              valid_from=now_utc(), purpose=listing.purpose)
-    text = json.dumps(_sign(document, platform, issuer, SUITES[:1], None), indent=2)
-    with transaction(session):
-        storage.store_signed_status_list(session, listing.id, version, text, now_utc())
-    return text
+    return json.dumps(_sign(document, platform, issuer, SUITES[:1], None), indent=2)
+
+
+def status_list_json(session: Session, platform: Platform, listing: StatusList) -> str:
+    """The signed list credential stored by the last change of its bits; reading writes nothing.
+
+    A list stored signed as of an older version than its own (last changed by a version of
+    this service that signed lists when they were read) is signed afresh for this answer and
+    not stored; its next revocation stores it again.
+    """
+    version, signed_version, stored = storage.status_list_state(session, listing.id)
+    if stored is not None and signed_version == version:
+        return stored
+    return _signed_status_list(session, platform, listing)

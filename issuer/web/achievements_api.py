@@ -110,5 +110,5 @@ def api_revoke_badge(badge_id: str):
     session = storage.get_session()
     badge = badges.badge_by_id(session, badge_id) or abort(404, description=f"no badge {badge_id!r}")
     reason = member(json_body(), "reason", str)
-    badges.revoke_badge(session, badge, g.api_user, reason)
+    badges.revoke_badge(session, platform(), badge, g.api_user, reason)
     return jsonify(_badge_json(badges.listing_of(session, badge)))
