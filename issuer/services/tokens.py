@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from .platform import now_utc
 from .transaction import transaction
 
 PREFIX = "orc_"
+USE_NOTED_EVERY = timedelta(minutes=1)  # a token's last use is kept to the minute, not per request
 
 
 def _digest(token: str) -> str:
@@ -32,15 +34,31 @@ def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str
     return record, plain
 
 
+def _live_token(session: Session, plain: str) -> ApiToken | None:
+    return session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _digest(plain),
+                                                 ApiToken.revoked_at.is_(None)))
+
+
 def user_for_token(session: Session, plain: str) -> User | None:
-    """The user a live token belongs to (and note its use), or None."""
-    record = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == _digest(plain),
-                                                   ApiToken.revoked_at.is_(None)))
-    if record is None:
-        return None
+    """The user a live token belongs to, or None; only reads (see note_token_use)."""
+    record = _live_token(session, plain)
+    return None if record is None else record.user
+
+
+def note_token_use(session: Session, plain: str, *, now: datetime | None = None) -> bool:
+    """Record that a live token was used, unless a use less than USE_NOTED_EVERY ago was.
+
+    A request that only reads writes nothing, so the web layer calls this from requests
+    that change something; True when the time was written.
+    """
+    now = now or now_utc()
+    record = _live_token(session, plain)
+    if record is None or (record.last_used_at is not None
+                          and now - record.last_used_at < USE_NOTED_EVERY):
+        return False
     with transaction(session):
-        record.last_used_at = now_utc()
-    return record.user
+        record.last_used_at = now
+    return True
 
 
 def revoke_token(session: Session, user: User, token_id: int) -> bool:

@@ -1,16 +1,19 @@
-"""Reads don't write: serving a status list changes nothing in the database; the revoking
-transaction stores the signed list."""
+"""Reads don't write: serving a status list or authenticating a read request with a token
+changes nothing in the database; the revoking transaction stores the signed list."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+from datetime import timedelta
 
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 
 from issuer.credentials import status
-from issuer.storage import StatusList, get_session
+from issuer.services import tokens
+from issuer.storage import ApiToken, StatusList, get_session
 from tests.conftest import as_platform
+from tests.web.browsing import Browser
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -102,3 +105,39 @@ def test_a_list_stored_behind_its_version_is_signed_for_the_answer_but_not_store
     index = int(gone["credentialStatus"]["statusListIndex"])
     assert first.get(index) and second.get(index)
     assert _list_row(app, list_id)[1:] == (0, None)
+
+
+def test_reading_with_a_token_writes_nothing_and_writing_notes_its_use(app):
+    browser = Browser(app)
+    browser.sign_up("ada")
+    bearer = {"Authorization": f"Bearer {browser.api_token()}"}
+
+    with writes_to(app) as writes:
+        assert browser.client.get("/api/v1/me", headers=bearer).status_code == 200
+        assert browser.client.get("/api/v1/tokens", headers=bearer).status_code == 200
+    assert writes == []
+    with app.app_context():
+        assert get_session().scalar(select(ApiToken.last_used_at)) is None
+
+    made = browser.client.post("/api/v1/tokens", json={"name": "second"}, headers=bearer)
+    assert made.status_code == 201
+    with app.app_context():
+        used = get_session().scalar(select(ApiToken.last_used_at).order_by(ApiToken.id).limit(1))
+    assert used is not None
+
+
+def test_a_use_is_noted_at_most_once_a_minute(app):
+    browser = Browser(app)
+    browser.sign_up("ada")
+    plain = browser.api_token()
+    with app.app_context():
+        session = get_session()
+        first = session.scalar(select(ApiToken)).last_used_at
+        assert first is None
+        at = tokens.now_utc()
+        assert tokens.note_token_use(session, plain, now=at)
+        assert not tokens.note_token_use(session, plain, now=at + timedelta(seconds=59))
+        assert tokens.note_token_use(session, plain, now=at + tokens.USE_NOTED_EVERY)
+        assert not tokens.note_token_use(session, "orc_not-a-token", now=at)
+        session.expire_all()
+        assert session.scalar(select(ApiToken)).last_used_at == at + tokens.USE_NOTED_EVERY
