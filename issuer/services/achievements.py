@@ -20,6 +20,7 @@ from .issuers import issuer_profile
 from .errors import FieldError
 from .platform import Platform
 from .roles import require_leader
+from .transaction import transaction
 
 ACHIEVEMENT_TYPES = ("Badge", "Achievement", "Competency", "CommunityService", "Membership", "Award",
                      "ext:Contribution", "ext:Mentoring", "ext:Facilitation", "ext:KnowledgeSharing",
@@ -68,17 +69,20 @@ def define_achievement(session: Session, platform: Platform, community: Communit
                        **fields) -> Achievement:
     """A new achievement of the community (leaders only); commits."""
     require_leader(session, community, user)
-    achievement = Achievement(community=community, created_by=user.id)
-    _apply(session, platform, achievement, {"achievement_type": "Badge", **fields}, new=True)
-    return _save(session, achievement)
+    with transaction(session):
+        achievement = Achievement(community=community, created_by=user.id)
+        _apply(session, platform, achievement, {"achievement_type": "Badge", **fields}, new=True)
+        session.add(achievement)
+    return achievement
 
 
 def update_achievement(session: Session, platform: Platform, achievement: Achievement, user: User,
                        **fields) -> Achievement:
     """Change an achievement (leaders only); badges already issued keep what they were signed with."""
     require_leader(session, achievement.community, user)
-    _apply(session, platform, achievement, fields, new=False)
-    return _save(session, achievement)
+    with transaction(session):
+        _apply(session, platform, achievement, fields, new=False)
+    return achievement
 
 
 def _apply(session: Session, platform: Platform, achievement: Achievement, fields: dict, *,
@@ -128,16 +132,6 @@ def _apply_image(session: Session, achievement: Achievement, image: tuple[bytes,
         achievement.image = images.store_image(session, image[0], image[1], alt)
     elif alt and achievement.image is not None:
         achievement.image.alt = alt[:300]
-
-
-def _save(session: Session, achievement: Achievement) -> Achievement:
-    session.add(achievement)
-    try:
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return achievement
 
 
 def achievement_by_id(session: Session, achievement_id: str) -> Achievement | None:

@@ -205,7 +205,8 @@ def listing_of(session: Session, badge: IssuedCredential) -> BadgeListing:
                         session.get(User, badge.recipient_user_id), session.get(User, badge.author_user_id))
 
 
-def revoke_badge(session: Session, badge: IssuedCredential, user: User, reason: str | None) -> IssuedCredential:
+def revoke_badge(session: Session, platform: Platform, badge: IssuedCredential, user: User,
+                 reason: str | None) -> IssuedCredential:
     """Revoke for good: leaders any badge of their community, a peer the peer badges they gave."""
     community = session.get(Community, badge.community_id)
     is_giver = badge.peer_issued and badge.author_user_id == user.id \
@@ -217,4 +218,4 @@ def revoke_badge(session: Session, badge: IssuedCredential, user: User, reason: 
         raise FieldError("badge.revocation-reason", field="reason", limit=500)
     if badge.revoked_at is not None:
         raise FieldError("badge.already-revoked", field="reason")
-    return revoke(session, badge, reason)
+    return revoke(session, platform, badge, reason)

@@ -21,19 +21,11 @@ from .issuers import issuer_profile, new_issuer
 from .errors import FieldError, Forbidden
 from .platform import Platform
 from .roles import active_role, require_leader, require_manage
+from .transaction import savepoint, transaction
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?")
 RESERVED_SLUGS = {"new", "api", "join", "images"}
 LIMITS = {"alt": images.MAX_ALT, "name": 120, "domain": 2000, "purpose": 4000, "practice": 4000}
-
-
-def commit(session: Session) -> None:
-    """Commit the unit of work, or leave nothing half-written."""
-    try:
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def slugify(name: str) -> str:
@@ -155,14 +147,10 @@ def create_community(session: Session, platform: Platform, user: User, **fields)
                         url=platform.urls.community(slug), did_web=platform.urls.community_did(slug))
     community = Community(slug=slug, issuer=issuer, created_by=user.id,
                           open_membership=True, allow_peer_badges=False)
-    try:
+    with transaction(session):
         _apply(session, platform, community, fields)
         session.add(community)
         session.add(Membership(community=community, user_id=user.id, role="leader", status="active"))
-        commit(session)
-    except BaseException:
-        session.rollback()
-        raise
     return community
 
 
@@ -170,12 +158,8 @@ def update_community(session: Session, platform: Platform, user: User, community
                      **fields) -> Community:
     """Leaders edit what the community is about, its image and its membership rules."""
     require_leader(session, community, user)
-    try:
+    with transaction(session):
         _apply(session, platform, community, fields)
-        commit(session)
-    except BaseException:
-        session.rollback()
-        raise
     return community
 
 
@@ -186,11 +170,12 @@ def join(session: Session, community: Community, user: User) -> Membership:
         return found
     found = Membership(community_id=community.id, user_id=user.id, role="member",
                        status="active" if community.open_membership else "pending")
-    session.add(found)
-    try:
-        commit(session)
-    except IntegrityError:  # the same person joined in a concurrent request
-        return membership_of(session, community, user.handle)
+    with transaction(session):
+        try:
+            with savepoint(session):
+                session.add(found)
+        except IntegrityError:  # the same person joined in a concurrent request
+            found = membership_of(session, community, user.handle)
     return found
 
 
@@ -212,15 +197,15 @@ def leave(session: Session, community: Community, user: User) -> None:
     if found is None:
         raise FieldError("community.not-a-member", field="membership", community=community.name)
     _keep_a_leader(session, found, "membership")
-    session.delete(found)
-    commit(session)
+    with transaction(session):
+        session.delete(found)
 
 
 def approve(session: Session, leader: User, member: Membership) -> Membership:
     """A leader or coordinator accepts a request to join."""
     require_manage(session, leader, member)
-    member.status = "active"
-    commit(session)
+    with transaction(session):
+        member.status = "active"
     return member
 
 
@@ -229,8 +214,8 @@ def decline(session: Session, leader: User, member: Membership) -> None:
     require_manage(session, leader, member)
     if member.status != "pending":
         raise FieldError("community.no-pending-request", field="membership", name=member.user.display_name)
-    session.delete(member)
-    commit(session)
+    with transaction(session):
+        session.delete(member)
 
 
 def set_role(session: Session, leader: User, member: Membership, role: str) -> Membership:
@@ -240,8 +225,8 @@ def set_role(session: Session, leader: User, member: Membership, role: str) -> M
         raise FieldError("role.unknown", field="role", roles=ROLES)
     if role != "leader":
         _keep_a_leader(session, member, "role")
-    member.role = role
-    commit(session)
+    with transaction(session):
+        member.role = role
     return member
 
 
@@ -249,5 +234,5 @@ def remove_member(session: Session, leader: User, member: Membership) -> None:
     """Remove someone from the community, as roles.py allows; never its last leader."""
     require_manage(session, leader, member)
     _keep_a_leader(session, member, "membership")
-    session.delete(member)
-    commit(session)
+    with transaction(session):
+        session.delete(member)

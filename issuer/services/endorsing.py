@@ -21,9 +21,10 @@ from . import issuing
 from .issuers import issuer_profile
 from .errors import FieldError, Forbidden, NotFound, RateLimited
 from .platform import Platform, now_utc
-from .recognition import RATE_LIMIT_PER_HOUR, commit_row, item, new_in_last_hour
+from .recognition import RATE_LIMIT_PER_HOUR, item, new_in_last_hour
 from .roles import LEADER_ROLES, active_role, require_leader
 from .showing import can_see
+from .transaction import transaction
 
 BADGE_KINDS = ("OpenBadgeCredential", "AchievementCredential")
 LIMITS = {"comment": 2000, "how_known": 500, "observed": 1000, "link": 600}
@@ -195,7 +196,8 @@ def own_endorsement(session: Session, endorser: User, row_uuid: str) -> IssuedCr
     return row
 
 
-def revoke_endorsement(session: Session, endorser: User, row_uuid: str, reason: str | None) -> IssuedCredential:
+def revoke_endorsement(session: Session, platform: Platform, endorser: User, row_uuid: str,
+                       reason: str | None) -> IssuedCredential:
     """The endorser withdraws their endorsement for good, saying why."""
     row = own_endorsement(session, endorser, row_uuid)
     reason = (reason or "").strip()
@@ -203,7 +205,7 @@ def revoke_endorsement(session: Session, endorser: User, row_uuid: str, reason: 
         raise FieldError("endorsement.revocation-reason", field="reason", limit=500)
     if row.revoked_at is not None:
         raise FieldError("endorsement.already-revoked", field="reason")
-    return issuing.revoke(session, row, reason)
+    return issuing.revoke(session, platform, row, reason)
 
 
 # The community's consent to endorsements of its achievements, given by a leader or coordinator.
@@ -233,6 +235,7 @@ def decide_achievement_endorsement(session: Session, leader: User, community: Co
         raise FieldError("decision.unknown", field="decision", decisions=tuple(COMMUNITY_DECISIONS))
     if decision == "public" and row.consent != "accepted":
         raise FieldError("decision.needs-consent", field="decision")
-    for name, value in COMMUNITY_DECISIONS[decision].items():
-        setattr(row, name, value)
-    return commit_row(session, row)
+    with transaction(session):
+        for name, value in COMMUNITY_DECISIONS[decision].items():
+            setattr(row, name, value)
+    return row

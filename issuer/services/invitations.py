@@ -13,10 +13,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..storage import ROLES, Community, Invitation, Membership, User
-from .communities import commit, membership_of
+from .communities import membership_of
 from .errors import FieldError, InvitationRefused
 from .platform import Platform, now_utc
 from .roles import require_grant
+from .transaction import transaction
 
 MAX_INVITATION_DAYS, MAX_INVITATION_USES = 90, 500
 
@@ -34,8 +35,8 @@ def create_invitation(session: Session, platform: Platform, community: Community
     invitation = Invitation(community_id=community.id, token=secrets.token_urlsafe(24), role=role,
                             created_by=leader.id, expires_at=now_utc() + timedelta(days=days),
                             uses_left=uses)
-    session.add(invitation)
-    commit(session)
+    with transaction(session):
+        session.add(invitation)
     return invitation, invitation_url(platform, invitation)
 
 
@@ -61,15 +62,14 @@ def accept_invitation(session: Session, invitation: Invitation, user: User) -> M
     found = membership_of(session, invitation.community, user.handle)
     if found is not None and found.status == "active":
         return found
-    taken = session.execute(update(Invitation).where(Invitation.id == invitation.id,
-                                                     Invitation.uses_left > 0)
-                            .values(uses_left=Invitation.uses_left - 1))
-    if taken.rowcount != 1:  # a concurrent acceptance took the last use
-        session.rollback()
-        raise InvitationRefused("invitation.taken")
-    if found is None:
-        found = Membership(community_id=invitation.community_id, user_id=user.id)
-        session.add(found)
-    found.role, found.status = invitation.role, "active"
-    commit(session)
+    with transaction(session):
+        taken = session.execute(update(Invitation).where(Invitation.id == invitation.id,
+                                                         Invitation.uses_left > 0)
+                                .values(uses_left=Invitation.uses_left - 1))
+        if taken.rowcount != 1:  # a concurrent acceptance took the last use
+            raise InvitationRefused("invitation.taken")
+        if found is None:
+            found = Membership(community_id=invitation.community_id, user_id=user.id)
+            session.add(found)
+        found.role, found.status = invitation.role, "active"
     return found

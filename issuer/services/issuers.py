@@ -10,6 +10,7 @@ from ..credentials import documents, keys
 from ..storage import Issuer
 from .errors import Forbidden, Invalid
 from .platform import Platform
+from .transaction import savepoint, transaction
 
 
 def new_issuer(platform: Platform, *, slug: str, kind: str, name: str, url: str,
@@ -35,12 +36,12 @@ def ensure_platform_issuer(session: Session, platform: Platform) -> Issuer:
     if issuer is None:
         issuer = new_issuer(platform, slug="platform", kind="platform", name=platform.name,
                             url=platform.urls.home(), did_web=platform.urls.platform_did())
-        session.add(issuer)
-        try:
-            session.commit()
-        except IntegrityError:  # another process created it first: use theirs
-            session.rollback()
-            issuer = storage.issuer_by_slug(session, "platform")
+        with transaction(session):
+            try:
+                with savepoint(session):
+                    session.add(issuer)
+            except IntegrityError:  # another process created it first: use theirs
+                issuer = storage.issuer_by_slug(session, "platform")
     return issuer
 
 

@@ -21,6 +21,7 @@ from ..storage import IssuedCredential, Issuer, StatusList
 from .errors import DuplicateCredential, Invalid
 from .issuers import issuer_profile
 from .platform import Platform, now_utc
+from .transaction import savepoint, transaction
 
 SUITES = ("eddsa-rdfc-2022", "Ed25519Signature2020")
 
@@ -30,30 +31,28 @@ def issue(session: Session, platform: Platform, credential: dict, *, issuer: Iss
           record: dict | None = None, row_id: str | None = None,
           guard: Callable[[Session], None] | None = None, credential_id: str | None = None,
           status_entry: bool | None = None) -> IssuedCredential:
-    """Complete, check, sign and store one credential; commit, or roll back on any error.
+    """Complete, check, sign and store one credential in one unit of work (see transaction).
 
     ``record`` sets further columns of the stored row (recipient, community, consent…) in the
     same transaction; ``row_id`` fixes the row's uuid (and so the default credential URL).
-    ``guard(session)`` runs first in the transaction of every attempt (a lock and a check
+    ``guard(session)`` runs first in the savepoint of every attempt (a lock and a check
     that must still hold when the row is inserted); it raises to refuse.
     ``credential_id`` is the credential's id (VC-API ``options.credentialId``);
     ``status_entry`` True adds this service's revocation entry, False leaves it out, None
     decides as :func:`wants_status_entry` says.
     """
     suites = suites or (SUITES if platform.legacy_proof else SUITES[:1])
-    for attempt in range(3):
-        try:
-            if guard is not None:
-                guard(session)
-            return _issue_once(session, platform, credential, issuer, created, suites,
-                               record or {}, row_id, credential_id, status_entry)
-        except IntegrityError:  # a status index, a new list or an id taken at the same moment
-            session.rollback()
-            if attempt == 2:
-                raise
-        except BaseException:
-            session.rollback()
-            raise
+    with transaction(session):
+        for attempt in range(3):
+            try:
+                with savepoint(session):
+                    if guard is not None:
+                        guard(session)
+                    return _issue_once(session, platform, credential, issuer, created, suites,
+                                       record or {}, row_id, credential_id, status_entry)
+            except IntegrityError:  # a status index, a new list or an id taken at the same moment
+                if attempt == 2:
+                    raise
     raise AssertionError("unreachable")
 
 
@@ -78,7 +77,7 @@ def _issue_once(session, platform, credential, issuer, created, suites, record,
     row.kind = kind_of_document(document).type_name(document["type"])
     row.signed_json = json.dumps(signed, indent=2, ensure_ascii=False)
     session.add(row)
-    session.commit()
+    session.flush()  # a taken index or id fails here, inside the attempt's savepoint
     return row
 
 
@@ -98,6 +97,7 @@ def _allocate_status(session, platform: Platform, issuer: Issuer, document: dict
                              seq=1 if listing is None else listing.seq + 1)
         session.add(listing)
         session.flush()
+        _store_status_list(session, platform, listing)  # served from its first read on
     index = status.allocate_index(lambda i: storage.index_in_use(session, listing, i), listing.size)
     row.status_list_id, row.status_index = listing.id, index
     entry = status.status_entry(platform.status_list_url(listing.id), index)
@@ -123,7 +123,7 @@ def reissue(session: Session, platform: Platform, row: IssuedCredential, documen
     """Re-sign a changed version of an issued credential in place (DESIGN §2, OB equality).
 
     It keeps the credential's id, contexts, status entry and awardedDate; ``document`` brings the
-    new content and validFrom. ``record`` updates further columns; commits or rolls back.
+    new content and validFrom. ``record`` updates further columns, in one unit of work.
     """
     before = json.loads(row.signed_json)
     document = {**document, "id": row.vc_id, "@context": before["@context"],
@@ -131,17 +131,13 @@ def reissue(session: Session, platform: Platform, row: IssuedCredential, documen
     if "credentialStatus" in before:
         document["credentialStatus"] = before["credentialStatus"]
     suites = SUITES if platform.legacy_proof else SUITES[:1]
-    try:
+    with transaction(session):
         _check(document, platform)
         signed = _sign(document, platform, row.issuer, suites, None)
         row.signed_json = json.dumps(signed, indent=2, ensure_ascii=False)
         row.updated_at = now_utc()
         for name, value in (record or {}).items():
             setattr(row, name, value)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return row
 
 
@@ -153,38 +149,39 @@ def credential_by_vc_id(session: Session, vc_id: str) -> IssuedCredential | None
     return rows[0] if rows else None
 
 
-def revoke(session: Session, row: IssuedCredential, reason: str) -> IssuedCredential:
-    """Revoke for good (revocation is never reverted) and move its status list on a version.
+def revoke(session: Session, platform: Platform, row: IssuedCredential, reason: str) -> IssuedCredential:
+    """Revoke for good (revocation is never reverted) and publish the status list it changes.
 
-    The revoked row and the version bump commit together, so a list signed from a version read
-    after this commit shows the bit (see status_list_json).
+    The revoked row, the list's new version and the list signed as of that version commit
+    together. Bumping the version holds the list's row until the commit, so revocations of
+    one list sign one after another, each with every revocation committed before it: the
+    stored list never misses a revocation, and serving it writes nothing (status_list_json).
     """
     reason = (reason or "").strip()
     if not reason:
         raise Invalid("revocation.reason-required")
     if row.status_list_id is None:  # issued without our entry: no list could ever say so
         raise Invalid("revocation.no-status-entry")
-    try:
-        if storage.mark_revoked(session, row, now_utc(), reason) and row.status_list_id is not None:
+    with transaction(session):
+        if storage.mark_revoked(session, row, now_utc(), reason):
             storage.bump_status_version(session, row.status_list_id)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+            _store_status_list(session, platform, session.get(StatusList, row.status_list_id))
     session.refresh(row)
     return row
 
 
-def status_list_json(session: Session, platform: Platform, listing: StatusList) -> str:
-    """The signed list credential: the cached one when it is current, else signed afresh.
+def _store_status_list(session: Session, platform: Platform, listing: StatusList) -> None:
+    """Sign the list's bits as of its current version and store them (no commit).
 
-    Several processes serve and revoke at once, so: read the version first, then the revoked
-    indexes (every revocation counted in that version is in them), sign, and cache the result
-    only over an older version. A slow re-sign can never replace a newer list.
+    The version is read before the bits, so the signed list holds every revocation counted
+    in it; it is stored only over an older version.
     """
-    version, signed_version, cached = storage.status_list_state(session, listing.id)
-    if cached is not None and signed_version == version:
-        return cached
+    version, _, _ = storage.status_list_state(session, listing.id)
+    text = _signed_status_list(session, platform, listing)
+    storage.store_signed_status_list(session, listing.id, version, text, now_utc())
+
+
+def _signed_status_list(session: Session, platform: Platform, listing: StatusList) -> str:
     bits = status.StatusList(listing.size)
     for index in storage.revoked_indexes(session, listing):
         bits.set(index)
@@ -192,11 +189,17 @@ def status_list_json(session: Session, platform: Platform, listing: StatusList) 
     url = platform.status_list_url(listing.id)
     document = status.status_list_credential(url, issuer.did, bits.encode(),
                                              valid_from=now_utc(), purpose=listing.purpose)
-    text = json.dumps(_sign(document, platform, issuer, SUITES[:1], None), indent=2)
-    try:
-        storage.store_signed_status_list(session, listing.id, version, text, now_utc())
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return text
+    return json.dumps(_sign(document, platform, issuer, SUITES[:1], None), indent=2)
+
+
+def status_list_json(session: Session, platform: Platform, listing: StatusList) -> str:
+    """The signed list credential stored by the last change of its bits; reading writes nothing.
+
+    A list stored signed as of an older version than its own (last changed by a version of
+    this service that signed lists when they were read) is signed afresh for this answer and
+    not stored; its next revocation stores it again.
+    """
+    version, signed_version, stored = storage.status_list_state(session, listing.id)
+    if stored is not None and signed_version == version:
+        return stored
+    return _signed_status_list(session, platform, listing)

@@ -13,6 +13,7 @@ from ..storage import User
 from .errors import FieldError
 from .issuers import new_issuer
 from .platform import Platform
+from .transaction import transaction
 
 HANDLE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
 RESERVED_HANDLES = {"admin", "api", "login", "logout", "signup", "new", "me", "settings"}
@@ -43,12 +44,8 @@ def create_user(session: Session, platform: Platform, *, handle: str, email: str
                         url=profile_url(platform, handle), did_web=platform.urls.person_did(handle))
     user = User(handle=handle, email=email, display_name=display_name, issuer=issuer,
                 password_hash=generate_password_hash(password))
-    session.add(user)
-    try:
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    with transaction(session):
+        session.add(user)
     return user
 
 
@@ -63,13 +60,9 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 def end_sessions(session: Session, user: User) -> None:
     """Log the user out everywhere: sessions that logged in before now are no longer accepted."""
-    session.execute(update(User).where(User.id == user.id)
-                    .values(session_generation=User.session_generation + 1))
-    try:
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    with transaction(session):
+        session.execute(update(User).where(User.id == user.id)
+                        .values(session_generation=User.session_generation + 1))
 
 
 @functools.cache

@@ -19,6 +19,7 @@ from ..storage import Community, IssuedCredential, User
 from .issuers import issuer_profile
 from .errors import FieldError, NotFound
 from .platform import now_utc
+from .transaction import transaction
 
 RATE_LIMIT_PER_HOUR = 20  # new endorsements one person may sign in an hour (edits do not count)
 RECOGNITION_KINDS = ("OpenBadgeCredential", "AchievementCredential", "EndorsementCredential")
@@ -141,10 +142,11 @@ def set_consent(session: Session, user: User, row_uuid: str, consent: str) -> Is
     if consent not in CONSENTS:
         raise FieldError("consent.unknown", field="consent")
     row = own_item(session, user, row_uuid)
-    row.consent = consent
-    if consent == "declined":
-        row.visibility = "private"
-    return commit_row(session, row)
+    with transaction(session):
+        row.consent = consent
+        if consent == "declined":
+            row.visibility = "private"
+    return row
 
 
 def set_visibility(session: Session, user: User, row_uuid: str, visibility: str) -> IssuedCredential:
@@ -156,17 +158,8 @@ def set_visibility(session: Session, user: User, row_uuid: str, visibility: str)
         raise FieldError("visibility.needs-consent", field="visibility")
     if visibility == "public" and row.revoked_at is not None:
         raise FieldError("visibility.revoked", field="visibility")
-    row.visibility = visibility
-    return commit_row(session, row)
-
-
-def commit_row(session: Session, row: IssuedCredential) -> IssuedCredential:
-    """Commit a decision about one stored item (or roll back), and return the item."""
-    try:
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    with transaction(session):
+        row.visibility = visibility
     return row
 
 

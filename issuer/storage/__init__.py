@@ -56,19 +56,18 @@ def startup_lock(app: Flask):
     """Let one process at a time through start-up work (migrations, first rows).
 
     Workers started together (gunicorn -w N) would otherwise all migrate and create the same
-    first rows at once. PostgreSQL: a session advisory lock, held on a connection of its own.
+    first rows at once. PostgreSQL: a session advisory lock, held on a connection of its own
+    (in autocommit: the lock outlives transactions, so none is left open while it is held).
     SQLite: an exclusive flock on a file beside the database file.
     """
     engine = app.extensions["issuer.engine"]
     if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK_KEY})
-            connection.commit()
             try:
                 yield
             finally:
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_LOCK_KEY})
-                connection.commit()
         return
     database = engine.url.database
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":

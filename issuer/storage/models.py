@@ -78,9 +78,9 @@ class StatusList(Base):
     """A Bitstring Status List of one issuer.
 
     The bits are not stored: they are the revoked rows of issued_credential, so concurrent
-    revocations cannot overwrite each other. Every revocation bumps ``version`` in its own
-    transaction; the signed list credential is a cache of the bits as of ``signed_version``,
-    written back only over an older one, and re-signed when it is behind ``version``.
+    revocations cannot overwrite each other. Every revocation bumps ``version`` and, in the
+    same transaction (the bump holds the row), stores the list signed as of that version, only
+    over an older ``signed_version``; serving the list only reads it.
     ``seq`` numbers an issuer's lists of one purpose (1, 2, …): unique, so processes that
     find the newest list full at the same moment cannot each start a new one.
     """

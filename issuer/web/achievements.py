@@ -228,7 +228,7 @@ def revoke(badge_id: str):
     session, badge = storage.get_session(), badge_or_404(badge_id)
     community, form = session.get(Community, badge.community_id), RevokeForm()
     try:  # the CSRF token is checked for every form; the service checks who and why
-        badges.revoke_badge(session, badge, _me(), form.reason.data)
+        badges.revoke_badge(session, platform(), badge, _me(), form.reason.data)
     except FieldError as error:
         return _render_badges(community, {badge.id: (words(error), form.reason.data)}, 400)
     flash("The badge is revoked. Verifiers now see it as revoked; this cannot be undone.")

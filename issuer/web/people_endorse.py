@@ -97,7 +97,7 @@ def revoke_endorsement(uuid: str):
     form = RevokeForm()
     if form.validate_on_submit():
         try:
-            endorsing.revoke_endorsement(session, current_user, uuid, form.reason.data)
+            endorsing.revoke_endorsement(session, platform(), current_user, uuid, form.reason.data)
         except FieldError as error:
             form.reason.errors.append(words(error))
         else:

@@ -62,7 +62,8 @@ def endorse(app, endorser_id: int, subject: dict, comment: str, **record) -> dic
 def revoke(app, row_id: str, reason: str) -> None:
     with app.app_context():
         session = storage.get_session()
-        services.revoke(session, storage.credential_by_uuid(session, row_id), reason)
+        services.revoke(session, app.extensions["issuer.platform"],
+                        storage.credential_by_uuid(session, row_id), reason)
 
 
 @pytest.mark.parametrize("accept,mimetype", [

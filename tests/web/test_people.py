@@ -190,7 +190,8 @@ def test_revoked_badges_leave_the_profile(app, people):
     assert uuid in app.test_client().get("/people/ada", headers={"Accept": "text/html"}).get_data(as_text=True)
     with app.app_context():
         session = get_session()
-        badges.revoke_badge(session, session.get(IssuedCredential, uuid),
+        badges.revoke_badge(session, app.extensions["issuer.platform"],
+                            session.get(IssuedCredential, uuid),
                             session.query(User).filter_by(handle="lea").one(), "given by mistake")
     assert uuid not in app.test_client().get("/people/ada", headers={"Accept": "text/html"}).get_data(as_text=True)
 

@@ -109,5 +109,5 @@ def api_community_badges(slug: str):
 def api_revoke_badge(badge_id: str):
     session, badge = storage.get_session(), badge_or_404(badge_id)
     reason = member(json_body(), "reason", str)
-    badges.revoke_badge(session, badge, g.api_user, reason)
+    badges.revoke_badge(session, platform(), badge, g.api_user, reason)
     return jsonify(_badge_json(badges.listing_of(session, badge)))

@@ -101,7 +101,7 @@ def api_endorse_achievement(achievement_id: str):
 def api_revoke_endorsement(uuid: str):
     reason = member(json_body(), "reason", str, required=False)
     session = storage.get_session()
-    row = endorsing.revoke_endorsement(session, g.api_user, uuid, reason)
+    row = endorsing.revoke_endorsement(session, platform(), g.api_user, uuid, reason)
     return jsonify({"id": row.id, "credentialId": row.vc_id, "status": "revoked",
                     "reason": row.revocation_reason, "revokedAt": row.revoked_at.isoformat()})
 

@@ -23,6 +23,7 @@ from . import vcapi
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPENAPI_DIR = Path(__file__).resolve().parents[2] / "openapi"
 METHODS = ("get", "put", "post", "delete", "patch")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 PROBLEM_REF = {"$ref": "#/components/responses/Problem"}
 PROBLEM_COMPONENTS = {
     "responses": {"Problem": {"description": "RFC 9457 problem",
@@ -51,6 +52,8 @@ def require_token(view):
             limits.refused()
             raise BadRequest("the API token is not valid or was revoked", status=401,
                              kind="unauthorized")
+        if request.method not in SAFE_METHODS:  # a request that only reads writes nothing
+            tokens.note_token_use(storage.get_session(), token.strip())
         g.api_user = user
         return view(*args, **kwargs)
 

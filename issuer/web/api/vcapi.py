@@ -147,6 +147,6 @@ def update_status():
         raise BadRequest(f"credentialId: no credential {vc_id} was issued here", status=404,
                          kind="not-found")
     services.require_platform_signed(session, row)
-    services.revoke(session, row, reason)
+    services.revoke(session, platform(), row, reason)
     return jsonify({"credentialId": vc_id, "status": "revoked", "reason": row.revocation_reason,
                     "revokedAt": row.revoked_at.isoformat()})
