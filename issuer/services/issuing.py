@@ -18,7 +18,7 @@ from .. import keystore, storage
 from ..credentials import digests, documents, proof, status
 from ..credentials.vocab import type_list
 from ..credentials.errors import ContextError, DocumentError
-from ..storage import IssuedCredential, Issuer, StatusList
+from ..storage import Award, IssuedCredential, Issuer, StatusList
 from .issuers import issuer_profile
 from .platform import Platform, now_utc
 
@@ -38,13 +38,14 @@ class DuplicateCredential(DocumentError):
 
 def issue(session: Session, platform: Platform, credential: dict, *, issuer: Issuer,
           created: str | None = None, suites: tuple[str, ...] | None = None,
-          record: dict | None = None, row_id: str | None = None,
+          award: Award | None = None, row_id: str | None = None,
           guard: Callable[[Session], None] | None = None, credential_id: str | None = None,
           status_entry: bool | None = None) -> IssuedCredential:
     """Complete, check, sign and store one credential; commit, or roll back on any error.
 
-    ``record`` sets further columns of the stored row (recipient, community, consent…) in the
-    same transaction; ``row_id`` fixes the row's uuid (and so the default credential URL).
+    ``award`` is the recognition the credential is the custodial copy of, stored in the same
+    transaction (a VC-API credential has none); ``row_id`` fixes the row's uuid (and so the
+    default credential URL).
     ``guard(session)`` runs first in the transaction of every attempt (a lock and a check
     that must still hold when the row is inserted); it raises to refuse.
     ``credential_id`` is the credential's id (VC-API ``options.credentialId``);
@@ -57,7 +58,7 @@ def issue(session: Session, platform: Platform, credential: dict, *, issuer: Iss
             if guard is not None:
                 guard(session)
             return _issue_once(session, platform, credential, issuer, created, suites,
-                               record or {}, row_id, credential_id, status_entry)
+                               award, row_id, credential_id, status_entry)
         except IntegrityError:  # a status index, a new list or an id taken at the same moment
             session.rollback()
             if attempt == 2:
@@ -68,9 +69,9 @@ def issue(session: Session, platform: Platform, credential: dict, *, issuer: Iss
     raise AssertionError("unreachable")
 
 
-def _issue_once(session, platform, credential, issuer, created, suites, record,
+def _issue_once(session, platform, credential, issuer, created, suites, award,
                 row_id, credential_id, status_entry) -> IssuedCredential:
-    row = IssuedCredential(id=row_id or str(uuid.uuid4()), issuer_id=issuer.id, **record)
+    row = IssuedCredential(id=row_id or str(uuid.uuid4()), issuer_id=issuer.id)
     if status_entry is None:
         status_entry = wants_status_entry(credential)
     document = _complete(credential, platform, issuer, row, suites, credential_id, status_entry)
@@ -85,6 +86,9 @@ def _issue_once(session, platform, credential, issuer, created, suites, record,
     row.vc_id = document["id"]
     row.kind = _kind(document)
     row.signed_json = json.dumps(signed, indent=2, ensure_ascii=False)
+    if award is not None:
+        session.add(award)
+        row.award = award
     session.add(row)
     session.commit()
     return row
@@ -262,11 +266,12 @@ def _sign(document: dict, platform: Platform, issuer: Issuer, suites, created) -
 
 
 def reissue(session: Session, platform: Platform, row: IssuedCredential, document: dict,
-            record: dict | None = None) -> IssuedCredential:
+            award_changes: dict | None = None) -> IssuedCredential:
     """Re-sign a changed version of an issued credential in place (DESIGN §2, OB equality).
 
     It keeps the credential's id, contexts, status entry and awardedDate; ``document`` brings the
-    new content and validFrom. ``record`` updates further columns; commits or rolls back.
+    new content and validFrom. ``award_changes`` updates the credential's award in the same
+    transaction; commits or rolls back.
     """
     before = json.loads(row.signed_json)
     document = {**document, "id": row.vc_id, "@context": before["@context"],
@@ -279,8 +284,10 @@ def reissue(session: Session, platform: Platform, row: IssuedCredential, documen
         signed = _sign(document, platform, row.issuer, suites, None)
         row.signed_json = json.dumps(signed, indent=2, ensure_ascii=False)
         row.updated_at = now_utc()
-        for name, value in (record or {}).items():
-            setattr(row, name, value)
+        if row.award is not None:
+            row.award.updated_at = row.updated_at
+            for name, value in (award_changes or {}).items():
+                setattr(row.award, name, value)
         session.commit()
     except BaseException:
         session.rollback()
@@ -300,8 +307,9 @@ def credential_by_vc_id(session: Session, vc_id: str) -> IssuedCredential | None
 def revoke(session: Session, row: IssuedCredential, reason: str) -> IssuedCredential:
     """Revoke for good (revocation is never reverted) and move its status list on a version.
 
-    The revoked row and the version bump commit together, so a list signed from a version read
-    after this commit shows the bit (see status_list_json).
+    A credential made for an award revokes the award, and so every copy of it (see
+    :func:`revoke_award`). The revoked row and the version bump commit together, so a list
+    signed from a version read after this commit shows the bit (see status_list_json).
     """
     reason = (reason or "").strip()
     if not reason:
@@ -309,15 +317,41 @@ def revoke(session: Session, row: IssuedCredential, reason: str) -> IssuedCreden
     if row.status_list_id is None:  # issued without our entry: no list could ever say so
         raise DocumentError("credentialStatus: this credential was issued without a revocation "
                             "entry of this service, so verifiers could not learn it is revoked")
+    if row.award is not None:
+        revoke_award(session, row.award, reason)
+        return row
+    _commit_revocation(session, None, [row], reason)
+    return row
+
+
+def revoke_award(session: Session, award: Award, reason: str) -> Award:
+    """Withdraw a recognition for good: the award and every credential signed for it.
+
+    Each copy has its own status entry (a holder's copy must not share an index that another
+    verifier sees), so each gets its bit, and each list one version more, in one transaction.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise DocumentError("reason: say why the credential is revoked")
+    _commit_revocation(session, award, list(award.credentials), reason)
+    return award
+
+
+def _commit_revocation(session: Session, award: Award | None, rows: list[IssuedCredential],
+                       reason: str) -> None:
+    at = now_utc()
     try:
-        if storage.mark_revoked(session, row, now_utc(), reason) and row.status_list_id is not None:
-            storage.bump_status_version(session, row.status_list_id)
+        if award is not None:
+            storage.mark_award_revoked(session, award, at, reason)
+        for row in rows:
+            if storage.mark_revoked(session, row, at, reason) and row.status_list_id is not None:
+                storage.bump_status_version(session, row.status_list_id)
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    session.refresh(row)
-    return row
+    for changed in ([award] if award is not None else []) + rows:
+        session.refresh(changed)
 
 
 def status_list_json(session: Session, platform: Platform, listing: StatusList) -> str:
