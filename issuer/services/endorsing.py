@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from .. import storage
 from ..credentials import documents
@@ -233,7 +233,8 @@ def achievement_endorsements(session: Session, community: Community) -> list[Awa
     return list(session.scalars(select(Award).where(
         Award.community_id == community.id, Award.kind == "endorsement",
         Award.achievement_id.is_not(None), Award.recipient_user_id.is_(None),
-        Award.revoked_at.is_(None)).order_by(Award.created_at.desc())))
+        Award.revoked_at.is_(None)).order_by(Award.created_at.desc())
+        .options(selectinload(Award.credential))))
 
 
 def decide_achievement_endorsement(session: Session, leader: User, community: Community,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..credentials.vocab import OB_CONTEXTS
 from ..storage import Award, Community, IssuedCredential, User
@@ -95,7 +95,8 @@ def credential_name(credential: IssuedCredential) -> str:
 
 
 def _newest_first(query):
-    return query.order_by(Award.created_at.desc(), Award.id)
+    """Newest first, each award with its custodial credential (read by :func:`item`)."""
+    return query.order_by(Award.created_at.desc(), Award.id).options(selectinload(Award.credential))
 
 
 def public_rows(session: Session, user: User) -> list[Award]:
