@@ -106,3 +106,32 @@ def test_revoking_an_award_revokes_every_copy_and_sets_each_bit(demo):
             set(storage.revoked_indexes(session, listing))
         session.refresh(listing)
         assert listing.version == version + 2  # one bit each, in one transaction
+
+
+def test_an_award_retried_after_a_conflict_is_stored_once(demo, monkeypatch):
+    """issue() tries again when a status index was taken at the same moment: the award and its
+    credential are then stored once, not with a leftover of the first attempt."""
+    from sqlalchemy.orm import Session
+
+    from issuer.storage import Achievement
+
+    real_commit, failed = Session.commit, []
+
+    def commit_once_in_conflict(self):
+        if not failed:
+            failed.append(True)
+            self.flush()
+            raise IntegrityError("INSERT INTO issued_credential", {}, Exception("index taken"))
+        return real_commit(self)
+
+    with demo.app_context():
+        session, platform = get_session(), demo.extensions["issuer.platform"]
+        people = {u.handle: u for u in session.scalars(select(User))}
+        achievement = session.scalar(select(Achievement).where(Achievement.name == "FAQ gardener"))
+        monkeypatch.setattr(Session, "commit", commit_once_in_conflict)
+        row = badges.issue_badge(session, platform, achievement=achievement,
+                                 recipient=people["chen"], author=people["amara"])
+        monkeypatch.undo()
+        assert failed and row.award.id == row.id
+        assert [c.id for c in session.scalars(select(IssuedCredential).where(
+            IssuedCredential.award_id == row.id))] == [row.id]

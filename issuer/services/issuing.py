@@ -86,9 +86,10 @@ def _issue_once(session, platform, credential, issuer, created, suites, award,
     row.vc_id = document["id"]
     row.kind = _kind(document)
     row.signed_json = json.dumps(signed, indent=2, ensure_ascii=False)
-    if award is not None:
+    if award is not None:  # by id: a retry must not find this attempt's row in its credentials
+        award.id = award.id or row.id
         session.add(award)
-        row.award = award
+        row.award_id = award.id
     session.add(row)
     session.commit()
     return row
