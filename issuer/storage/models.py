@@ -41,12 +41,8 @@ class Base(DeclarativeBase):
 
 def one_of(table: str, column: str, values: tuple[str, ...]) -> CheckConstraint:
     """A CHECK, named ck_<table>_<column>, that a string column holds one of ``values``."""
-    return CheckConstraint(check_sql(column, values), name=f"ck_{table}_{column}")
-
-
-def check_sql(column: str, values: tuple[str, ...]) -> str:
     quoted = ", ".join("'" + value.replace("'", "''") + "'" for value in values)
-    return f"{column} IN ({quoted})"
+    return CheckConstraint(f"{column} IN ({quoted})", name=f"ck_{table}_{column}")
 
 
 ISSUER_KINDS = ("platform", "community", "person")
@@ -185,7 +181,6 @@ class IssuedCredential(Base):
     __tablename__ = "issued_credential"
     __table_args__ = (UniqueConstraint("status_list_id", "status_index"),
                       Index("ix_issued_credential_vc_id", "vc_id", unique=True),
-                      Index("ix_issued_credential_award", "award_id"),
                       Index("uq_issued_credential_custodial", "award_id", unique=True,
                             sqlite_where=text("holder_did IS NULL"),
                             postgresql_where=text("holder_did IS NULL")),

@@ -108,7 +108,6 @@ def upgrade() -> None:
         batch_op.create_foreign_key('fk_issued_credential_award', 'award', ['award_id'], ['id'])
         batch_op.create_unique_constraint('uq_issued_credential_holder', ['award_id', 'holder_did'])
         batch_op.create_check_constraint('ck_issued_credential_kind', _in('kind', CREDENTIAL_KINDS))
-        batch_op.create_index('ix_issued_credential_award', ['award_id'], unique=False)
     op.create_index('uq_issued_credential_custodial', 'issued_credential', ['award_id'], unique=True,
                     sqlite_where=sa.text('holder_did IS NULL'),
                     postgresql_where=sa.text('holder_did IS NULL'))
@@ -132,7 +131,6 @@ def downgrade() -> None:
                    f"WHERE a.id = issued_credential.award_id) WHERE award_id IS NOT NULL")
     op.drop_index('uq_issued_credential_custodial', table_name='issued_credential')
     with op.batch_alter_table('issued_credential', schema=None) as batch_op:
-        batch_op.drop_index('ix_issued_credential_award')
         batch_op.drop_constraint('ck_issued_credential_kind', type_='check')
         batch_op.drop_constraint('uq_issued_credential_holder', type_='unique')
         batch_op.drop_constraint('fk_issued_credential_award', type_='foreignkey')
