@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session, aliased
 
 from ..credentials import documents
 from ..credentials.errors import CredentialError
-from ..storage import Achievement, Community, IssuedCredential, User
+from ..storage import Achievement, Award, Community, IssuedCredential, User
 from .achievements import (ACHIEVEMENT_TYPES, achievement_by_id, achievement_json, achievement_url,
                            achievements_of, define_achievement, lines, parse_alignments, parse_tags,
                            update_achievement, web_url)
 from .communities import active_members
 from .issuers import issuer_profile
-from .issuing import issue, revoke
+from .issuing import issue, revoke_award
 from .errors import FieldError, Forbidden
 from .platform import Platform, now_utc
 from .roles import LEADER_ROLES, active_role, require_leader, require_member
@@ -33,15 +33,15 @@ from .roles import LEADER_ROLES, active_role, require_leader, require_member
 log = logging.getLogger(__name__)
 MAX_EVIDENCE, MAX_NARRATIVE = 20, 5000
 __all__ = [  # the achievement functions are re-exported: callers need one import for this area
-    "ACHIEVEMENT_TYPES", "Award", "BadgeListing", "achievement_by_id", "achievement_json",
+    "ACHIEVEMENT_TYPES", "AwardOutcome", "BadgeListing", "achievement_by_id", "achievement_json",
     "achievement_url", "achievements_of", "authorise_issue", "award", "badge_by_id", "badges_of",
     "define_achievement", "issue_badge", "issue_mode", "lines", "listing_of", "parse_alignments",
     "parse_tags", "recipient_choices", "revoke_badge", "update_achievement", "users_by_handles"]
 
 
 @dataclass
-class Award:
-    """What happened for one recipient of a multi-recipient award."""
+class AwardOutcome:
+    """What happened for one recipient of a multi-recipient award: its signed badge, or why not."""
 
     recipient: User
     credential: IssuedCredential | None = None
@@ -50,9 +50,9 @@ class Award:
 
 @dataclass
 class BadgeListing:
-    """One issued badge with the people and achievement it names, for lists."""
+    """One badge awarded, with the people and achievement it names, for lists."""
 
-    badge: IssuedCredential
+    badge: Award
     achievement: Achievement
     recipient: User
     author: User
@@ -130,7 +130,10 @@ def _narrative(text: str | None) -> str | None:
 def issue_badge(session: Session, platform: Platform, *, achievement: Achievement, recipient: User,
                 author: User, narrative: str | None = None, evidence: Iterable[str] = (),
                 peer: bool | None = None) -> IssuedCredential:
-    """Sign and store one badge; ``peer`` None means a leader issues as the community, others as peers."""
+    """Award one badge and store its signed credential (returned; its ``award`` is the badge).
+
+    ``peer`` None means a leader issues as the community, others as peers.
+    """
     peer = authorise_issue(session, achievement, author, peer)
     _check_recipient(session, achievement, recipient, author, peer)
     narrative = _narrative(narrative)
@@ -144,15 +147,15 @@ def issue_badge(session: Session, platform: Platform, *, achievement: Achievemen
         platform.credential_url(row_id), profile, recipient.issuer.did,
         achievement_json(platform, achievement), valid_from=now, awarded_date=now,
         narrative=narrative, evidence=_evidence(evidence))
-    return issue(session, platform, document, issuer=signer, row_id=row_id, record={
-        "recipient_user_id": recipient.id, "author_user_id": author.id, "community_id": community.id,
-        "achievement_id": achievement.id, "peer_issued": peer, "consent": "pending",
-        "visibility": "private"})
+    return issue(session, platform, document, issuer=signer, row_id=row_id, award=Award(
+        id=row_id, kind="badge", issuer_id=signer.id, recipient_user_id=recipient.id,
+        author_user_id=author.id, community_id=community.id, achievement_id=achievement.id,
+        peer_issued=peer, consent="pending", visibility="private", created_at=now))
 
 
 def award(session: Session, platform: Platform, *, achievement: Achievement,
           recipients: Sequence[User], author: User, narrative: str | None = None,
-          evidence: Iterable[str] = (), peer: bool | None = None) -> list[Award]:
+          evidence: Iterable[str] = (), peer: bool | None = None) -> list[AwardOutcome]:
     """One badge per recipient, each its own transaction; refuses up front if any recipient is wrong."""
     if not recipients:
         raise FieldError("recipients.none", field="recipients")
@@ -165,48 +168,48 @@ def award(session: Session, platform: Platform, *, achievement: Achievement,
     results = []
     for recipient in recipients:
         try:
-            results.append(Award(recipient, issue_badge(
+            results.append(AwardOutcome(recipient, issue_badge(
                 session, platform, achievement=achievement, recipient=recipient, author=author,
                 narrative=narrative, evidence=evidence, peer=peer)))
         except CredentialError as error:
-            results.append(Award(recipient, error=str(error)))
+            results.append(AwardOutcome(recipient, error=str(error)))
         except Exception:  # reported per recipient; issue() rolled back, nothing was stored
             log.exception("issuing %s to %s failed", achievement.id, recipient.handle)
-            results.append(Award(recipient, error="signing failed; nothing was stored"))
+            results.append(AwardOutcome(recipient, error="signing failed; nothing was stored"))
     return results
 
 
 # --- issued badges and revocation -----------------------------------------------------------
 
-def badge_by_id(session: Session, badge_id: str) -> IssuedCredential | None:
-    """A badge issued from an achievement (not any credential) by its row uuid."""
-    badge = session.get(IssuedCredential, badge_id)
-    return badge if badge is not None and badge.achievement_id is not None else None
+def badge_by_id(session: Session, badge_id: str) -> Award | None:
+    """A badge awarded from an achievement (not an endorsement) by its uuid."""
+    badge = session.get(Award, badge_id) if len(badge_id) <= 36 else None
+    return badge if badge is not None and badge.kind == "badge" else None
 
 
 def badges_of(session: Session, community: Community, user: User) -> list[BadgeListing]:
     """Leaders see every badge of the community; other members the peer badges they gave."""
     role = require_member(session, community, user)
     recipient, author = aliased(User), aliased(User)
-    query = (select(IssuedCredential, Achievement, recipient, author)
-             .join(Achievement, IssuedCredential.achievement_id == Achievement.id)
-             .join(recipient, IssuedCredential.recipient_user_id == recipient.id)
-             .join(author, IssuedCredential.author_user_id == author.id)
-             .where(IssuedCredential.community_id == community.id)
-             .order_by(IssuedCredential.created_at.desc(), IssuedCredential.id))
+    query = (select(Award, Achievement, recipient, author)
+             .join(Achievement, Award.achievement_id == Achievement.id)
+             .join(recipient, Award.recipient_user_id == recipient.id)
+             .join(author, Award.author_user_id == author.id)
+             .where(Award.community_id == community.id, Award.kind == "badge")
+             .order_by(Award.created_at.desc(), Award.id))
     if role not in LEADER_ROLES:
-        query = query.where(IssuedCredential.author_user_id == user.id, IssuedCredential.peer_issued)
+        query = query.where(Award.author_user_id == user.id, Award.peer_issued)
     return [BadgeListing(*row) for row in session.execute(query)]
 
 
-def listing_of(session: Session, badge: IssuedCredential) -> BadgeListing:
+def listing_of(session: Session, badge: Award) -> BadgeListing:
     """The badge with its achievement, recipient and author loaded."""
     return BadgeListing(badge, session.get(Achievement, badge.achievement_id),
                         session.get(User, badge.recipient_user_id), session.get(User, badge.author_user_id))
 
 
-def revoke_badge(session: Session, platform: Platform, badge: IssuedCredential, user: User,
-                 reason: str | None) -> IssuedCredential:
+def revoke_badge(session: Session, platform: Platform, badge: Award, user: User,
+                 reason: str | None) -> Award:
     """Revoke for good: leaders any badge of their community, a peer the peer badges they gave."""
     community = session.get(Community, badge.community_id)
     is_giver = badge.peer_issued and badge.author_user_id == user.id \
@@ -218,4 +221,4 @@ def revoke_badge(session: Session, platform: Platform, badge: IssuedCredential, 
         raise FieldError("badge.revocation-reason", field="reason", limit=500)
     if badge.revoked_at is not None:
         raise FieldError("badge.already-revoked", field="reason")
-    return revoke(session, platform, badge, reason)
+    return revoke_award(session, platform, badge, reason)

@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from .. import storage
 from ..credentials import documents
-from ..storage import Achievement, Community, IssuedCredential, User
+from ..storage import Achievement, Award, Community, IssuedCredential, User
 from . import issuing
 from .issuers import issuer_profile
 from .errors import FieldError, Forbidden, NotFound, RateLimited
 from .platform import Platform, now_utc
-from .recognition import RATE_LIMIT_PER_HOUR, item, new_in_last_hour
+from .recognition import RATE_LIMIT_PER_HOUR, credential_name, new_in_last_hour
 from .roles import LEADER_ROLES, active_role, require_leader
 from .showing import can_see
 from .transaction import transaction
@@ -108,11 +108,14 @@ def credential_subject(session: Session, endorser: User, row_uuid: str) -> Subje
     row = session.get(IssuedCredential, row_uuid) if len(row_uuid) <= 36 else None
     if row is None or row.kind not in BADGE_KINDS or not can_see(row, endorser):
         raise NotFound("badge.not-visible", id=row_uuid)
-    if endorser.id in (row.recipient_user_id, row.author_user_id) or row.issuer_id == endorser.issuer_id:
+    award = row.award  # None for a badge signed through the VC-API: nobody here received it
+    recipient_id, author_id, community_id = (award.recipient_user_id, award.author_user_id,
+                                             award.community_id) if award else (None, None, None)
+    if endorser.id in (recipient_id, author_id) or row.issuer_id == endorser.issuer_id:
         raise Forbidden("endorsement.of-own-badge")
     if row.revoked_at is not None:
         raise Forbidden("endorsement.of-revoked-badge")
-    return Subject(row.vc_id, item(session, row).name, row.recipient_user_id, row.community_id)
+    return Subject(row.vc_id, credential_name(row), recipient_id, community_id)
 
 
 def achievement_subject(session: Session, platform: Platform, endorser: User,
@@ -133,28 +136,30 @@ def achievement_subject(session: Session, platform: Platform, endorser: User,
                    achievement.community_id, achievement.id)
 
 
-def existing(session: Session, endorser: User, subject: Subject) -> IssuedCredential | None:
+def existing(session: Session, endorser: User, subject: Subject) -> Award | None:
     """The endorser's live endorsement of this subject, if any."""
-    return session.scalar(select(IssuedCredential).where(
-        IssuedCredential.author_user_id == endorser.id, IssuedCredential.subject_ref == subject.id,
-        IssuedCredential.kind == "EndorsementCredential", IssuedCredential.revoked_at.is_(None)))
+    return session.scalar(select(Award).where(
+        Award.author_user_id == endorser.id, Award.subject_ref == subject.id,
+        Award.kind == "endorsement", Award.revoked_at.is_(None)))
 
 
 def endorse(session: Session, platform: Platform, endorser: User, subject: Subject,
             said: Points) -> IssuedCredential:
-    """Sign a new endorsement, or edit (re-sign) the endorser's existing one of this subject."""
-    row = existing(session, endorser, subject)
-    if row is not None:
-        return _resign(session, platform, row, subject, said)
+    """Sign a new endorsement, or edit (re-sign) the endorser's existing one of this subject;
+    returns the signed credential (its ``award`` is the endorsement)."""
+    award = existing(session, endorser, subject)
+    if award is not None:
+        return _resign(session, platform, award, subject, said)
     _within_rate_limit(endorser)(session)  # refuse early, before any signing
     row_id, now = str(uuid.uuid4()), now_utc()
     document = _document(platform.credential_url(row_id), endorser, subject, said, now)
     document["awardedDate"] = document["validFrom"]
     return issuing.issue(session, platform, document, issuer=endorser.issuer, row_id=row_id,
-                         guard=_within_rate_limit(endorser, lock=True, subject=subject), record={
-        "author_user_id": endorser.id, "recipient_user_id": subject.recipient_user_id,
-        "community_id": subject.community_id, "subject_ref": subject.id,
-        "achievement_id": subject.achievement_id, "consent": "pending", "visibility": "private"})
+                         guard=_within_rate_limit(endorser, lock=True, subject=subject), award=Award(
+        id=row_id, kind="endorsement", issuer_id=endorser.issuer_id, author_user_id=endorser.id,
+        recipient_user_id=subject.recipient_user_id, community_id=subject.community_id,
+        subject_ref=subject.id, achievement_id=subject.achievement_id, consent="pending",
+        visibility="private", created_at=now))
 
 
 def _within_rate_limit(endorser: User, *, lock: bool = False, subject: Subject | None = None):
@@ -180,24 +185,26 @@ def _document(vc_id: str, endorser: User, subject: Subject, said: Points, now) -
         name=f"Endorsement of {subject.title}", endorsement_comment=said.to_markdown())
 
 
-def _resign(session: Session, platform: Platform, row: IssuedCredential, subject: Subject,
+def _resign(session: Session, platform: Platform, award: Award, subject: Subject,
             said: Points) -> IssuedCredential:
     """Edit: re-issued in place with a new validFrom; the recipient consents again to new words."""
-    endorser = session.get(User, row.author_user_id)
-    document = _document(row.vc_id, endorser, subject, said, now_utc())
-    return issuing.reissue(session, platform, row, document, {"consent": "pending", "visibility": "private"})
+    endorser = session.get(User, award.author_user_id)
+    credential = award.credential
+    document = _document(credential.vc_id, endorser, subject, said, now_utc())
+    return issuing.reissue(session, platform, credential, document,
+                           {"consent": "pending", "visibility": "private"})
 
 
-def own_endorsement(session: Session, endorser: User, row_uuid: str) -> IssuedCredential:
+def own_endorsement(session: Session, endorser: User, row_uuid: str) -> Award:
     """An endorsement this person signed, or NotFound (also for other people's)."""
-    row = session.get(IssuedCredential, row_uuid) if len(row_uuid) <= 36 else None
-    if row is None or row.kind != "EndorsementCredential" or row.author_user_id != endorser.id:
+    row = session.get(Award, row_uuid) if len(row_uuid) <= 36 else None
+    if row is None or row.kind != "endorsement" or row.author_user_id != endorser.id:
         raise NotFound("endorsement.not-yours", id=row_uuid)
     return row
 
 
 def revoke_endorsement(session: Session, platform: Platform, endorser: User, row_uuid: str,
-                       reason: str | None) -> IssuedCredential:
+                       reason: str | None) -> Award:
     """The endorser withdraws their endorsement for good, saying why."""
     row = own_endorsement(session, endorser, row_uuid)
     reason = (reason or "").strip()
@@ -205,7 +212,7 @@ def revoke_endorsement(session: Session, platform: Platform, endorser: User, row
         raise FieldError("endorsement.revocation-reason", field="reason", limit=500)
     if row.revoked_at is not None:
         raise FieldError("endorsement.already-revoked", field="reason")
-    return issuing.revoke(session, platform, row, reason)
+    return issuing.revoke_award(session, platform, row, reason)
 
 
 # The community's consent to endorsements of its achievements, given by a leader or coordinator.
@@ -214,21 +221,22 @@ COMMUNITY_DECISIONS = {"accept": {"consent": "accepted"},
                        "public": {"visibility": "public"}, "private": {"visibility": "private"}}
 
 
-def achievement_endorsements(session: Session, community: Community) -> list[IssuedCredential]:
+def achievement_endorsements(session: Session, community: Community) -> list[Award]:
     """Live endorsements of the community's achievements, whatever their consent, newest first."""
-    return list(session.scalars(select(IssuedCredential).where(
-        IssuedCredential.community_id == community.id, IssuedCredential.kind == "EndorsementCredential",
-        IssuedCredential.achievement_id.is_not(None), IssuedCredential.recipient_user_id.is_(None),
-        IssuedCredential.revoked_at.is_(None)).order_by(IssuedCredential.created_at.desc())))
+    return list(session.scalars(select(Award).where(
+        Award.community_id == community.id, Award.kind == "endorsement",
+        Award.achievement_id.is_not(None), Award.recipient_user_id.is_(None),
+        Award.revoked_at.is_(None)).order_by(Award.created_at.desc())
+        .options(selectinload(Award.credential))))
 
 
 def decide_achievement_endorsement(session: Session, leader: User, community: Community,
-                                   row_uuid: str, decision: str) -> IssuedCredential:
+                                   row_uuid: str, decision: str) -> Award:
     """A leader or coordinator accepts or declines an endorsement of an achievement, and
     chooses whether it is public; only accepted ones can be public."""
     require_leader(session, community, leader)
-    row = session.get(IssuedCredential, row_uuid) if len(row_uuid) <= 36 else None
-    if row is None or row.community_id != community.id or row.kind != "EndorsementCredential" \
+    row = session.get(Award, row_uuid) if len(row_uuid) <= 36 else None
+    if row is None or row.community_id != community.id or row.kind != "endorsement" \
             or row.achievement_id is None or row.recipient_user_id is not None or row.revoked_at is not None:
         raise NotFound("community.no-endorsement", community=community.name, id=row_uuid)
     if decision not in COMMUNITY_DECISIONS:

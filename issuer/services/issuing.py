@@ -17,7 +17,7 @@ from .. import keystore, storage
 from ..credentials import documents, issuance, proof, status
 from ..credentials.issuance import wants_status_entry
 from ..credentials.kinds import kind_of_document
-from ..storage import IssuedCredential, Issuer, StatusList
+from ..storage import Award, IssuedCredential, Issuer, StatusList
 from .errors import DuplicateCredential, Invalid
 from .issuers import issuer_profile
 from .platform import Platform, now_utc
@@ -28,13 +28,14 @@ SUITES = ("eddsa-rdfc-2022", "Ed25519Signature2020")
 
 def issue(session: Session, platform: Platform, credential: dict, *, issuer: Issuer,
           created: str | None = None, suites: tuple[str, ...] | None = None,
-          record: dict | None = None, row_id: str | None = None,
+          award: Award | None = None, row_id: str | None = None,
           guard: Callable[[Session], None] | None = None, credential_id: str | None = None,
           status_entry: bool | None = None) -> IssuedCredential:
     """Complete, check, sign and store one credential in one unit of work (see transaction).
 
-    ``record`` sets further columns of the stored row (recipient, community, consent…) in the
-    same transaction; ``row_id`` fixes the row's uuid (and so the default credential URL).
+    ``award`` is the recognition the credential is the custodial copy of, stored in the same
+    unit of work (a VC-API credential has none); ``row_id`` fixes the row's uuid (and so the
+    default credential URL).
     ``guard(session)`` runs first in the savepoint of every attempt (a lock and a check
     that must still hold when the row is inserted); it raises to refuse.
     ``credential_id`` is the credential's id (VC-API ``options.credentialId``);
@@ -49,16 +50,18 @@ def issue(session: Session, platform: Platform, credential: dict, *, issuer: Iss
                     if guard is not None:
                         guard(session)
                     return _issue_once(session, platform, credential, issuer, created, suites,
-                                       record or {}, row_id, credential_id, status_entry)
+                                       award, row_id, credential_id, status_entry)
             except IntegrityError:  # a status index, a new list or an id taken at the same moment
                 if attempt == 2:
                     raise
     raise AssertionError("unreachable")
 
 
-def _issue_once(session, platform, credential, issuer, created, suites, record,
+def _issue_once(session, platform, credential, issuer, created, suites, award,
                 row_id, credential_id, status_entry) -> IssuedCredential:
-    row = IssuedCredential(id=row_id or str(uuid.uuid4()), issuer_id=issuer.id, **record)
+    if award is not None and award.id and not award.credentials:  # a retry of its first copy
+        row_id = row_id or award.id  # the custodial copy keeps the award's id
+    row = IssuedCredential(id=row_id or str(uuid.uuid4()), issuer_id=issuer.id)
     if status_entry is None:
         status_entry = wants_status_entry(credential)
     document = issuance.complete(
@@ -76,6 +79,10 @@ def _issue_once(session, platform, credential, issuer, created, suites, record,
     row.vc_id = document["id"]
     row.kind = kind_of_document(document).type_name(document["type"])
     row.signed_json = json.dumps(signed, indent=2, ensure_ascii=False)
+    if award is not None:  # by id: a retry must not find this attempt's row in its credentials
+        award.id = award.id or row.id
+        session.add(award)
+        row.award_id = award.id
     session.add(row)
     session.flush()  # a taken index or id fails here, inside the attempt's savepoint
     return row
@@ -119,11 +126,12 @@ def _sign(document: dict, platform: Platform, issuer: Issuer, suites, created) -
 
 
 def reissue(session: Session, platform: Platform, row: IssuedCredential, document: dict,
-            record: dict | None = None) -> IssuedCredential:
+            award_changes: dict | None = None) -> IssuedCredential:
     """Re-sign a changed version of an issued credential in place (DESIGN §2, OB equality).
 
     It keeps the credential's id, contexts, status entry and awardedDate; ``document`` brings the
-    new content and validFrom. ``record`` updates further columns, in one unit of work.
+    new content and validFrom. ``award_changes`` updates the credential's award in the same
+    unit of work.
     """
     before = json.loads(row.signed_json)
     document = {**document, "id": row.vc_id, "@context": before["@context"],
@@ -136,8 +144,10 @@ def reissue(session: Session, platform: Platform, row: IssuedCredential, documen
         signed = _sign(document, platform, row.issuer, suites, None)
         row.signed_json = json.dumps(signed, indent=2, ensure_ascii=False)
         row.updated_at = now_utc()
-        for name, value in (record or {}).items():
-            setattr(row, name, value)
+        if row.award is not None:
+            row.award.updated_at = row.updated_at
+            for name, value in (award_changes or {}).items():
+                setattr(row.award, name, value)
     return row
 
 
@@ -152,22 +162,56 @@ def credential_by_vc_id(session: Session, vc_id: str) -> IssuedCredential | None
 def revoke(session: Session, platform: Platform, row: IssuedCredential, reason: str) -> IssuedCredential:
     """Revoke for good (revocation is never reverted) and publish the status list it changes.
 
-    The revoked row, the list's new version and the list signed as of that version commit
-    together. Bumping the version holds the list's row until the commit, so revocations of
-    one list sign one after another, each with every revocation committed before it: the
-    stored list never misses a revocation, and serving it writes nothing (status_list_json).
+    A credential made for an award revokes the award, and so every copy of it (see
+    :func:`revoke_award`). The revoked rows, each list's new version and the list signed as of
+    that version commit together. Bumping the version holds the list's row until the commit, so
+    revocations of one list sign one after another, each with every revocation committed
+    before it: the stored list never misses a revocation, and serving it writes nothing
+    (status_list_json).
     """
     reason = (reason or "").strip()
     if not reason:
         raise Invalid("revocation.reason-required")
     if row.status_list_id is None:  # issued without our entry: no list could ever say so
         raise Invalid("revocation.no-status-entry")
-    with transaction(session):
-        if storage.mark_revoked(session, row, now_utc(), reason):
-            storage.bump_status_version(session, row.status_list_id)
-            _store_status_list(session, platform, session.get(StatusList, row.status_list_id))
-    session.refresh(row)
+    if row.award is not None:
+        revoke_award(session, platform, row.award, reason)
+        return row
+    _revoke(session, platform, None, [row], reason)
     return row
+
+
+def revoke_award(session: Session, platform: Platform, award: Award, reason: str) -> Award:
+    """Withdraw a recognition for good: the award and every credential signed for it.
+
+    Each copy has its own status entry (a holder's copy must not share an index that another
+    verifier sees), so each gets its bit, and each list one version more, in one transaction.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("revocation.reason-required")
+    _revoke(session, platform, award, list(award.credentials), reason)
+    return award
+
+
+def _revoke(session: Session, platform: Platform, award: Award | None,
+            rows: list[IssuedCredential], reason: str) -> None:
+    """Mark the award and its rows revoked, bump each list touched and store it signed as of
+    its new version, all in one unit of work. Lists are bumped in id order, so revocations
+    touching several lists at once lock them in the same order and cannot deadlock."""
+    at = now_utc()
+    with transaction(session):
+        if award is not None:
+            storage.mark_award_revoked(session, award, at, reason)
+        touched: set[int] = set()
+        for row in sorted(rows, key=lambda r: r.status_list_id or 0):
+            if storage.mark_revoked(session, row, at, reason) and row.status_list_id is not None:
+                storage.bump_status_version(session, row.status_list_id)
+                touched.add(row.status_list_id)
+        for list_id in sorted(touched):
+            _store_status_list(session, platform, session.get(StatusList, list_id))
+    for changed in ([award] if award is not None else []) + rows:
+        session.refresh(changed)
 
 
 def _store_status_list(session: Session, platform: Platform, listing: StatusList) -> None:

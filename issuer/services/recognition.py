@@ -12,26 +12,29 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..credentials.vocab import OB_CONTEXTS
-from ..storage import Community, IssuedCredential, User
+from ..storage import Award, Community, IssuedCredential, User
 from .issuers import issuer_profile
 from .errors import FieldError, NotFound
 from .platform import now_utc
 from .transaction import transaction
 
 RATE_LIMIT_PER_HOUR = 20  # new endorsements one person may sign in an hour (edits do not count)
-RECOGNITION_KINDS = ("OpenBadgeCredential", "AchievementCredential", "EndorsementCredential")
 CONSENTS = ("accepted", "declined")
 VISIBILITIES = ("public", "private")
 
 
 @dataclass(frozen=True)
 class Item:
-    """One badge or endorsement as a page or the API shows it: read from the signed JSON."""
+    """One badge or endorsement as a page or the API shows it: read from the signed JSON.
 
-    row: IssuedCredential
+    ``row`` is the award (its id is also its custodial credential's), ``credential`` that copy.
+    """
+
+    row: Award
+    credential: IssuedCredential
     name: str
     issuer_name: str
     issuer_id: str
@@ -44,12 +47,12 @@ class Item:
 
     @property
     def is_endorsement(self) -> bool:
-        return self.row.kind == "EndorsementCredential"
+        return self.row.kind == "endorsement"
 
     def to_json(self, *, private: bool = False) -> dict:
         """The item for the JSON API; ``private`` adds the recipient's consent and visibility."""
-        row = self.row
-        found = {"id": row.id, "credentialId": row.vc_id, "kind": row.kind, "name": self.name,
+        row, credential = self.row, self.credential
+        found = {"id": row.id, "credentialId": credential.vc_id, "kind": credential.kind, "name": self.name,
                  "issuer": {"id": self.issuer_id, "name": self.issuer_name},
                  "validFrom": self.issued, "endorsementComment": self.comment,
                  "endorser": self.endorser.handle if self.endorser and self.is_endorsement else None,
@@ -60,35 +63,44 @@ class Item:
         return found
 
 
-def item(session: Session, row: IssuedCredential) -> Item:
-    """Read what a stored credential says (never rebuilt from columns)."""
-    document = json.loads(row.signed_json)
+def item(session: Session, row: Award) -> Item:
+    """Read what the award's custodial credential says (never rebuilt from columns)."""
+    credential = row.credential
+    document = json.loads(credential.signed_json)
     issuer = document.get("issuer")
     issuer = issuer if isinstance(issuer, dict) else {"id": issuer}
     subject = document.get("credentialSubject")
     subject = subject if isinstance(subject, dict) else {}
-    achievement = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
     author = session.get(User, row.author_user_id) if row.author_user_id else None
     return Item(
-        row=row, name=str(document.get("name") or achievement.get("name") or row.kind),
-        issuer_name=str(issuer.get("name") or row.issuer.name), issuer_id=str(issuer.get("id")),
+        row=row, credential=credential, name=credential_name(credential),
+        issuer_name=str(issuer.get("name") or credential.issuer.name), issuer_id=str(issuer.get("id")),
         issued=str(document.get("validFrom") or document.get("issuanceDate") or ""),
         comment=subject.get("endorsementComment"), author=author,
-        endorser=author if row.kind == "EndorsementCredential" else None,
+        endorser=author if row.kind == "endorsement" else None,
         recipient=session.get(User, row.recipient_user_id) if row.recipient_user_id else None,
         community=session.get(Community, row.community_id) if row.community_id else None)
 
 
+def credential_name(credential: IssuedCredential) -> str:
+    """The name a credential gives itself, or its achievement's, or its kind."""
+    document = json.loads(credential.signed_json)
+    subject = document.get("credentialSubject")
+    subject = subject if isinstance(subject, dict) else {}
+    achievement = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
+    return str(document.get("name") or achievement.get("name") or credential.kind)
+
+
 def _newest_first(query):
-    return query.order_by(IssuedCredential.created_at.desc(), IssuedCredential.id)
+    """Newest first, each award with its custodial credential (read by :func:`item`)."""
+    return query.order_by(Award.created_at.desc(), Award.id).options(selectinload(Award.credential))
 
 
-def public_rows(session: Session, user: User) -> list[IssuedCredential]:
+def public_rows(session: Session, user: User) -> list[Award]:
     """What the person accepted and made public, not revoked, newest first."""
-    return list(session.scalars(_newest_first(select(IssuedCredential).where(
-        IssuedCredential.recipient_user_id == user.id, IssuedCredential.kind.in_(RECOGNITION_KINDS),
-        IssuedCredential.consent == "accepted", IssuedCredential.visibility == "public",
-        IssuedCredential.revoked_at.is_(None)))))
+    return list(session.scalars(_newest_first(select(Award).where(
+        Award.recipient_user_id == user.id, Award.consent == "accepted",
+        Award.visibility == "public", Award.revoked_at.is_(None)))))
 
 
 def public_groups(session: Session, user: User) -> list[tuple[Community | None, list[Item]]]:
@@ -106,8 +118,8 @@ def profile_document(session: Session, user: User) -> dict:
     profile = {"@context": list(OB_CONTEXTS), **issuer_profile(user.issuer)}
     if user.bio and "description" not in profile:
         profile["description"] = user.bio
-    endorsements = [json.loads(row.signed_json) for row in public_rows(session, user)
-                    if row.kind == "EndorsementCredential" and row.subject_ref == user.issuer.did]
+    endorsements = [json.loads(row.credential.signed_json) for row in public_rows(session, user)
+                    if row.kind == "endorsement" and row.subject_ref == user.issuer.did]
     if endorsements:
         profile["endorsement"] = endorsements
     return profile
@@ -115,29 +127,26 @@ def profile_document(session: Session, user: User) -> dict:
 
 def incoming(session: Session, user: User) -> list[Item]:
     """Every badge and endorsement addressed to the person, whatever its consent, newest first."""
-    rows = session.scalars(_newest_first(select(IssuedCredential).where(
-        IssuedCredential.recipient_user_id == user.id,
-        IssuedCredential.kind.in_(RECOGNITION_KINDS))))
+    rows = session.scalars(_newest_first(select(Award).where(Award.recipient_user_id == user.id)))
     return [item(session, row) for row in rows]
 
 
 def given(session: Session, user: User) -> list[Item]:
     """Endorsements the person signed, not revoked, newest first."""
-    rows = session.scalars(_newest_first(select(IssuedCredential).where(
-        IssuedCredential.author_user_id == user.id,
-        IssuedCredential.kind == "EndorsementCredential", IssuedCredential.revoked_at.is_(None))))
+    rows = session.scalars(_newest_first(select(Award).where(
+        Award.author_user_id == user.id, Award.kind == "endorsement", Award.revoked_at.is_(None))))
     return [item(session, row) for row in rows]
 
 
-def own_item(session: Session, user: User, row_uuid: str) -> IssuedCredential:
-    """An item addressed to this user, or NotFound (also for other people's items)."""
-    row = session.get(IssuedCredential, row_uuid) if len(row_uuid) <= 36 else None
-    if row is None or row.recipient_user_id != user.id or row.kind not in RECOGNITION_KINDS:
+def own_item(session: Session, user: User, row_uuid: str) -> Award:
+    """An award addressed to this user, or NotFound (also for other people's)."""
+    row = session.get(Award, row_uuid) if len(row_uuid) <= 36 else None
+    if row is None or row.recipient_user_id != user.id:
         raise NotFound("recognition.not-yours", id=row_uuid)
     return row
 
 
-def set_consent(session: Session, user: User, row_uuid: str, consent: str) -> IssuedCredential:
+def set_consent(session: Session, user: User, row_uuid: str, consent: str) -> Award:
     """Accept or decline an item addressed to you; declining also makes it private."""
     if consent not in CONSENTS:
         raise FieldError("consent.unknown", field="consent")
@@ -149,7 +158,7 @@ def set_consent(session: Session, user: User, row_uuid: str, consent: str) -> Is
     return row
 
 
-def set_visibility(session: Session, user: User, row_uuid: str, visibility: str) -> IssuedCredential:
+def set_visibility(session: Session, user: User, row_uuid: str, visibility: str) -> Award:
     """Show an accepted item on your public profile, or hide it again."""
     if visibility not in VISIBILITIES:
         raise FieldError("visibility.unknown", field="visibility")
@@ -165,7 +174,6 @@ def set_visibility(session: Session, user: User, row_uuid: str, visibility: str)
 
 def new_in_last_hour(session: Session, user: User) -> int:
     """How many endorsements the person signed in the last hour (for the rate limit)."""
-    return session.scalar(select(func.count()).select_from(IssuedCredential).where(
-        IssuedCredential.author_user_id == user.id,
-        IssuedCredential.kind == "EndorsementCredential",
-        IssuedCredential.created_at >= now_utc() - timedelta(hours=1))) or 0
+    return session.scalar(select(func.count()).select_from(Award).where(
+        Award.author_user_id == user.id, Award.kind == "endorsement",
+        Award.created_at >= now_utc() - timedelta(hours=1))) or 0

@@ -19,7 +19,7 @@ from .. import storage
 from ..credentials.proof import proofs_of
 from ..credentials.results import VerificationResult
 from ..explain import IssuerName, explain
-from ..storage import Community, IssuedCredential, Issuer, User
+from ..storage import Award, Community, IssuedCredential, Issuer, User
 from .platform import Platform
 from .verifying import verifier
 
@@ -27,16 +27,20 @@ from .verifying import verifier
 def can_see(row: IssuedCredential, user: User | None) -> bool:
     """Whether ``user`` (None or anonymous: nobody) may see this credential.
 
-    An endorsement of an achievement has no recipient: its community consents (a leader or
-    coordinator), and until then only its author sees it here.
+    Its award decides: a credential without one (VC-API) is public. An endorsement of an
+    achievement has no recipient: its community consents (a leader or coordinator), and until
+    then only its author sees it here.
     """
-    community_consents = row.kind == "EndorsementCredential" and row.achievement_id is not None
-    if row.recipient_user_id is None and not community_consents:
+    award = row.award
+    if award is None:
         return True
-    if row.consent == "accepted" and row.visibility == "public":
+    community_consents = award.kind == "endorsement" and award.achievement_id is not None
+    if award.recipient_user_id is None and not community_consents:
+        return True
+    if award.consent == "accepted" and award.visibility == "public":
         return True
     user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
-    return user_id is not None and user_id in (row.recipient_user_id, row.author_user_id)
+    return user_id is not None and user_id in (award.recipient_user_id, award.author_user_id)
 
 
 def visible_credential(session: Session, uuid: str, user: User | None) -> IssuedCredential | None:
@@ -46,10 +50,13 @@ def visible_credential(session: Session, uuid: str, user: User | None) -> Issued
 
 
 def endorsements_of(session: Session, row: IssuedCredential, user: User | None) -> list[IssuedCredential]:
-    """Endorsements about this credential that are not revoked and that ``user`` may see."""
-    found = session.scalars(select(IssuedCredential).where(
-        IssuedCredential.subject_ref == row.vc_id, IssuedCredential.revoked_at.is_(None))
-        .order_by(IssuedCredential.created_at))
+    """Endorsements about this credential that are not revoked and that ``user`` may see
+    (their custodial credentials)."""
+    found = session.scalars(select(IssuedCredential)
+                            .join(Award, IssuedCredential.award_id == Award.id)
+                            .where(Award.subject_ref == row.vc_id, Award.revoked_at.is_(None),
+                                   IssuedCredential.holder_did.is_(None))
+                            .order_by(Award.created_at))
     return [e for e in found if can_see(e, user)]
 
 
@@ -123,7 +130,7 @@ def credential_page(session: Session, platform: Platform, row: IssuedCredential,
     _, explanation = verify_explained(session, platform, document, user)
     endorsements = [_endorsement_entry(session, platform, e, user)
                     for e in endorsements_of(session, row, user)]
-    return {"row": row, "credential": describe(document), "explanation": explanation,
+    return {"row": row, "award": row.award, "credential": describe(document), "explanation": explanation,
             "issued_by": issued_by(session, platform, row), "recipient": recipient_of(session, row),
             "endorsements": endorsements, "url": platform.credential_url(row.id)}
 
@@ -139,18 +146,19 @@ def _endorsement_entry(session: Session, platform: Platform, row: IssuedCredenti
 
 def issued_by(session: Session, platform: Platform, row: IssuedCredential) -> str:
     """Who issued it, in words: the platform, a community, or a member (of a community)."""
-    issuer = row.issuer
-    community = session.get(Community, row.community_id) if row.community_id else None
+    issuer, award = row.issuer, row.award
+    community = session.get(Community, award.community_id) if award and award.community_id else None
     if issuer.kind == "community":
         return f"Issued by the community {issuer.name}"
     if issuer.kind == "person":
-        word = "Peer badge issued" if row.peer_issued else "Issued"
+        word = "Peer badge issued" if award and award.peer_issued else "Issued"
         return f"{word} by {issuer.name}" + (f", member of {community.name}" if community else "")
     return f"Issued by {issuer.name or platform.name}"
 
 
 def recipient_of(session: Session, row: IssuedCredential) -> User | None:
-    return session.get(User, row.recipient_user_id) if row.recipient_user_id else None
+    award = row.award
+    return session.get(User, award.recipient_user_id) if award and award.recipient_user_id else None
 
 
 def describe(document: dict) -> dict:

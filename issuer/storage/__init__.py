@@ -15,16 +15,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from .rate_limits import RateLimitCounter
-from .models import Base, IssuedCredential, Issuer, SigningKey, StatusList
+from .models import Award, Base, IssuedCredential, Issuer, SigningKey, StatusList
 from .people import (ROLES, Achievement, ApiToken, Community, Invitation, Membership, StoredImage,
                      User)
 
-__all__ = ["Base", "IssuedCredential", "Issuer", "SigningKey", "StatusList", "init_app",
+__all__ = ["Award", "Base", "IssuedCredential", "Issuer", "SigningKey", "StatusList", "init_app",
            "ROLES", "Achievement", "ApiToken", "Community", "Invitation", "Membership",
            "StoredImage", "User", "RateLimitCounter",
            "MAX_ID", "in_id_range", "get_session", "issuer_by_slug", "issuer_by_did", "credential_by_uuid",
            "newest_status_list", "index_in_use", "allocated_count", "revoked_indexes",
-           "vc_id_taken", "credentials_by_vc_id", "mark_revoked", "bump_status_version",
+           "vc_id_taken", "credentials_by_vc_id", "mark_revoked", "mark_award_revoked", "bump_status_version",
            "status_list_state", "store_signed_status_list", "lock_row"]
 
 
@@ -200,6 +200,16 @@ def mark_revoked(session: Session, row: IssuedCredential, at, reason: str) -> bo
     result = session.execute(
         update(IssuedCredential)
         .where(IssuedCredential.id == row.id, IssuedCredential.revoked_at.is_(None))
+        .values(revoked_at=at, revocation_reason=reason)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def mark_award_revoked(session: Session, award: Award, at, reason: str) -> bool:
+    """Revoke the award unless it already is; True when this call revoked it (no commit)."""
+    result = session.execute(
+        update(Award)
+        .where(Award.id == award.id, Award.revoked_at.is_(None))
         .values(revoked_at=at, revocation_reason=reason)
         .execution_options(synchronize_session=False))
     return result.rowcount == 1

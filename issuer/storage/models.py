@@ -1,12 +1,12 @@
-"""SQLAlchemy 2.0 typed models: issuers, their keys, status lists and issued credentials."""
+"""SQLAlchemy 2.0 typed models: issuers, their keys, status lists, awards and issued credentials."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, foreign, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
 
@@ -39,10 +39,26 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime}
 
 
+def one_of(table: str, column: str, values: tuple[str, ...]) -> CheckConstraint:
+    """A CHECK, named ck_<table>_<column>, that a string column holds one of ``values``."""
+    quoted = ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=f"ck_{table}_{column}")
+
+
+ISSUER_KINDS = ("platform", "community", "person")
+STATUS_PURPOSES = ("revocation", "suspension")
+AWARD_KINDS = ("badge", "endorsement")
+CONSENTS = ("pending", "accepted", "declined")
+VISIBILITIES = ("private", "public")
+CREDENTIAL_KINDS = ("OpenBadgeCredential", "AchievementCredential", "EndorsementCredential",
+                    "BitstringStatusListCredential", "VerifiableCredential")
+
+
 class Issuer(Base):
     """A party that signs: the platform, later communities and members."""
 
     __tablename__ = "issuer"
+    __table_args__ = (one_of("issuer", "kind", ISSUER_KINDS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
@@ -87,7 +103,8 @@ class StatusList(Base):
 
     __tablename__ = "status_list"
     __table_args__ = (Index("uq_status_list_issuer_purpose_seq", "issuer_id", "purpose", "seq",
-                            unique=True),)
+                            unique=True),
+                      one_of("status_list", "purpose", STATUS_PURPOSES))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuer.id"))
@@ -101,18 +118,74 @@ class StatusList(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Award(Base):
+    """The fact of a recognition: who recognised whom, for what, when, and what became of it.
+
+    A badge recognises a member for an achievement of a community; an endorsement is about a
+    person, a badge or an achievement (``subject_ref``, its id as signed). The author acted; the
+    issuer signs (the community, or the author's own issuer for peer badges and endorsements).
+    The recipient (for an endorsement of an achievement: its community, through a leader)
+    consents: pending → accepted or declined; accepted ones may be public.
+
+    The signed documents it produced are :class:`IssuedCredential` rows: the custodial copy
+    (``holder_did`` NULL) whose id is the award's id, so the award's pages are that credential's
+    URL, and later copies bound to a holder's DID. Revoking the award revokes every copy.
+    """
+
+    __tablename__ = "award"
+    __table_args__ = (one_of("award", "kind", AWARD_KINDS), one_of("award", "consent", CONSENTS),
+                      one_of("award", "visibility", VISIBILITIES),
+                      CheckConstraint("kind <> 'endorsement' OR subject_ref IS NOT NULL",
+                                      name="ck_award_endorsement_has_subject"),
+                      CheckConstraint("(revoked_at IS NULL) = (revocation_reason IS NULL)",
+                                      name="ck_award_revocation_has_reason"),
+                      Index("ix_award_recipient", "recipient_user_id"),
+                      Index("ix_award_author", "author_user_id"),
+                      Index("ix_award_subject", "subject_ref"),
+                      Index("ix_award_community", "community_id"))
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    kind: Mapped[str] = mapped_column(String(16))  # badge | endorsement
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuer.id"))  # who signs its credentials
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # who acted
+    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))
+    achievement_id: Mapped[str | None] = mapped_column(ForeignKey("achievement.id"))
+    subject_ref: Mapped[str | None] = mapped_column(String(600))  # what an endorsement is about
+    peer_issued: Mapped[bool] = mapped_column(default=False)
+    consent: Mapped[str] = mapped_column(String(16), default="pending")
+    visibility: Mapped[str] = mapped_column(String(16), default="private")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(default=None)  # an endorsement edited
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+
+    issuer: Mapped[Issuer] = relationship()
+    credentials: Mapped[list[IssuedCredential]] = relationship(
+        back_populates="award", order_by="IssuedCredential.created_at")
+    credential: Mapped[IssuedCredential] = relationship(  # the custodial copy, shown on pages
+        primaryjoin=lambda: and_(Award.id == foreign(IssuedCredential.award_id),
+                                 IssuedCredential.holder_did.is_(None)),
+        viewonly=True, uselist=False)
+
+
 class IssuedCredential(Base):
     """A credential we signed, kept as the exact signed JSON text and served as such forever.
 
-    Badges and endorsements made through the web app also record who received them, what they
-    are about, and the recipient's consent (pending → accepted or declined) and visibility.
+    A credential made for an :class:`Award` names it (``award_id``); one signed through the
+    VC-API (POST /credentials/issue) has none: the caller owns what it means, this service only
+    signs, serves and revokes it. ``revoked_at`` and ``revocation_reason`` are this document's
+    status (its bit in the status list); an award's revocation sets them on every copy.
     """
 
     __tablename__ = "issued_credential"
     __table_args__ = (UniqueConstraint("status_list_id", "status_index"),
                       Index("ix_issued_credential_vc_id", "vc_id", unique=True),
-                      Index("ix_issued_credential_recipient", "recipient_user_id"),
-                      Index("ix_issued_credential_subject", "subject_ref"))
+                      Index("uq_issued_credential_custodial", "award_id", unique=True,
+                            sqlite_where=text("holder_did IS NULL"),
+                            postgresql_where=text("holder_did IS NULL")),
+                      UniqueConstraint("award_id", "holder_did", name="uq_issued_credential_holder"),
+                      one_of("issued_credential", "kind", CREDENTIAL_KINDS))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     vc_id: Mapped[str] = mapped_column(String(600))
@@ -121,17 +194,12 @@ class IssuedCredential(Base):
     signed_json: Mapped[str] = mapped_column(Text)
     status_list_id: Mapped[int | None] = mapped_column(ForeignKey("status_list.id"))
     status_index: Mapped[int | None]
+    award_id: Mapped[str | None] = mapped_column(ForeignKey("award.id"))
+    holder_did: Mapped[str | None] = mapped_column(String(512))  # None: the custodial copy
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(default=None)  # signed again in place
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     revocation_reason: Mapped[str | None] = mapped_column(Text)
-    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # who acted
-    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))
-    achievement_id: Mapped[str | None] = mapped_column(ForeignKey("achievement.id"))
-    subject_ref: Mapped[str | None] = mapped_column(String(600))  # what an endorsement is about
-    peer_issued: Mapped[bool] = mapped_column(default=False)
-    consent: Mapped[str] = mapped_column(String(16), default="accepted")  # pending|accepted|declined
-    visibility: Mapped[str] = mapped_column(String(16), default="private")  # private|public
-    updated_at: Mapped[datetime | None] = mapped_column(default=None)
 
     issuer: Mapped[Issuer] = relationship()
+    award: Mapped[Award | None] = relationship(back_populates="credentials")

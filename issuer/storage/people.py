@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .models import Base, Issuer, new_uuid, utcnow
+from .models import Base, Issuer, new_uuid, one_of, utcnow
 
 ROLES = ("sponsor", "leader", "coordinator", "coach", "member")
+MEMBERSHIP_STATUSES = ("active", "pending")
 
 
 class User(Base):
@@ -97,7 +98,8 @@ class Membership(Base):
     """A person's place in a community: a role, and whether it is active or still requested."""
 
     __tablename__ = "membership"
-    __table_args__ = (UniqueConstraint("community_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("community_id", "user_id"), one_of("membership", "role", ROLES),
+                      one_of("membership", "status", MEMBERSHIP_STATUSES))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
@@ -114,6 +116,7 @@ class Invitation(Base):
     """An invitation link into a community (also into a closed one)."""
 
     __tablename__ = "invitation"
+    __table_args__ = (one_of("invitation", "role", ROLES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))

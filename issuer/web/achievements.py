@@ -199,7 +199,7 @@ def award(achievement_id: str):
     return _render_show(achievement, form, 400)
 
 
-def _flash_results(results: list[badges.Award]) -> None:
+def _flash_results(results: list[badges.AwardOutcome]) -> None:
     done = [r.recipient.display_name for r in results if r.credential is not None]
     if done:
         flash(f"Badge issued to {', '.join(done)}. They can accept it under My recognition.")

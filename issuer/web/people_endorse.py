@@ -83,7 +83,7 @@ def _endorse_page(subject: endorsing.Subject, *, back: str):
 
 
 def _prefill(form: EndorseForm, row) -> None:
-    subject = json.loads(row.signed_json).get("credentialSubject", {})
+    subject = json.loads(row.credential.signed_json).get("credentialSubject", {})
     said = endorsing.parse_points(subject.get("endorsementComment"))
     form.comment.data, form.how_known.data = said.comment, said.how_known
     form.observed.data, form.link.data = said.observed, said.link

@@ -8,11 +8,12 @@ import json
 import re
 
 import pytest
+from sqlalchemy.orm import joinedload
 from PIL import Image
 
 from issuer.services import communities
 from issuer.services.people import user_by_handle
-from issuer.storage import Achievement, IssuedCredential, StatusList, get_session
+from issuer.storage import Achievement, Award, IssuedCredential, StatusList, get_session
 from tests.web.browsing import Browser
 
 CRITERIA = "Host **three** community calls.\n\n- prepare\n- host"
@@ -68,6 +69,12 @@ def achievement_id(response) -> str:
 def rows(app, model, **filters):
     with app.app_context():
         return get_session().query(model).filter_by(**filters).all()
+
+
+def awards(app, **filters) -> list[Award]:
+    """Awards (by their columns), each with its custodial credential loaded."""
+    with app.app_context():
+        return get_session().query(Award).options(joinedload(Award.credential)).filter_by(**filters).all()
 
 
 def did_of(app, handle: str) -> str:
@@ -202,13 +209,13 @@ def test_leader_issues_to_one_and_to_several_and_each_verifies(app, people):
     assert "Badge issued to Ada" in lea.get(f"/achievements/{aid}").get_data(as_text=True)
     several = issue_form(lea, aid, ["ada", "bob"])
     assert several.status_code == 302
-    badges = rows(app, IssuedCredential, achievement_id=aid)
+    badges = awards(app, achievement_id=aid)
     assert len(badges) == 3
     with app.app_context():
         community = communities.community_by_slug(get_session(), "cop")
         community_did, community_id = community.issuer.did, community.id
     for badge in badges:
-        credential = json.loads(badge.signed_json)
+        credential = json.loads(badge.credential.signed_json)
         assert credential["issuer"]["id"] == community_did and badge.peer_issued is False
         assert credential["credentialSubject"]["achievement"]["id"].endswith(f"/achievements/{aid}")
         assert credential["credentialSubject"]["narrative"] == "Hosted *five* calls."
@@ -217,7 +224,7 @@ def test_leader_issues_to_one_and_to_several_and_each_verifies(app, people):
         assert credential["validFrom"] == credential["awardedDate"]
         assert (badge.consent, badge.visibility, badge.community_id) == ("pending", "private", community_id)
         assert_verifies(app.test_client(), credential)
-    subjects = sorted(json.loads(b.signed_json)["credentialSubject"]["id"] for b in badges)
+    subjects = sorted(json.loads(b.credential.signed_json)["credentialSubject"]["id"] for b in badges)
     assert subjects == sorted([did_of(app, "ada"), did_of(app, "ada"), did_of(app, "bob")])
 
 
@@ -225,13 +232,13 @@ def test_the_platform_token_cannot_revoke_a_communitys_badge(app, people, auth):
     """Only the community's leaders revoke its badges; the platform token speaks for the platform."""
     aid = achievement_id(define(people["lea"]))
     issue_form(people["lea"], aid, ["ada"])
-    [badge] = rows(app, IssuedCredential, achievement_id=aid)
+    [badge] = awards(app, achievement_id=aid)
     response = app.test_client().post("/credentials/status", headers=auth, json={
-        "credentialId": badge.vc_id, "reason": "spite",
+        "credentialId": badge.credential.vc_id, "reason": "spite",
         "credentialStatus": [{"type": "BitstringStatusListEntry", "status": "revoked"}]})
     assert response.status_code == 403 and response.mimetype == "application/problem+json"
     assert response.get_json()["detail"].startswith("credentialId: ")
-    [badge] = rows(app, IssuedCredential, achievement_id=aid)
+    [badge] = awards(app, achievement_id=aid)
     assert badge.revoked_at is None and badge.revocation_reason is None
 
 
@@ -257,7 +264,7 @@ def test_issue_refusals(app, people):
         assert response.get_json()["field"] == "recipients"
     assert lea.client.post("/api/v1/achievements/nope/awards", headers=auth,
                            json={"recipients": ["ada"]}).status_code == 404
-    assert rows(app, IssuedCredential, achievement_id=aid) == []
+    assert awards(app, achievement_id=aid) == []
 
 
 def test_peer_badges(app):
@@ -267,8 +274,8 @@ def test_peer_badges(app):
     page = people["ada"].get(f"/achievements/{aid}").get_data(as_text=True)
     assert "Give peer badge" in page and 'value="ada"' not in page and 'value="bob"' in page
     assert issue_form(people["ada"], aid, ["bob"]).status_code == 302
-    badge = rows(app, IssuedCredential, achievement_id=aid)[0]
-    credential = json.loads(badge.signed_json)
+    badge = awards(app, achievement_id=aid)[0]
+    credential = json.loads(badge.credential.signed_json)
     with app.app_context():
         community_did = communities.community_by_slug(get_session(), "peers").issuer.did
     assert credential["issuer"]["id"] == did_of(app, "ada") and badge.peer_issued
@@ -285,7 +292,7 @@ def test_peer_badges(app):
         headers={"Authorization": f"Bearer {people['lea'].api_token()}"})
     assert led.status_code == 201
     assert led.get_json()["awarded"][0]["verifiableCredential"]["issuer"]["id"] == did_of(app, "lea")
-    assert len(rows(app, IssuedCredential, achievement_id=aid)) == 2
+    assert len(awards(app, achievement_id=aid)) == 2
 
 
 def test_signing_failure_leaves_nothing_half_written(app, people, monkeypatch):
@@ -308,7 +315,7 @@ def test_revocation_with_reason_is_final_and_verifiers_see_it(app, people):
     lea = people["lea"]
     aid = achievement_id(define(lea))
     issue_form(lea, aid, ["ada"])
-    badge = rows(app, IssuedCredential, achievement_id=aid)[0]
+    badge = awards(app, achievement_id=aid)[0]
     listing = lea.get("/communities/cop/badges").get_data(as_text=True)
     assert "Call host" in listing and f"/badges/{badge.id}/revoke" in listing
     url = f"/badges/{badge.id}/revoke"
@@ -322,7 +329,7 @@ def test_revocation_with_reason_is_final_and_verifiers_see_it(app, people):
     assert done.status_code == 302
     again = lea.submit(url, {"reason": "twice"}, form_url="/communities/cop/badges")
     assert again.status_code == 400 and "revocation is final" in again.get_data(as_text=True)
-    result = verify(app.test_client(), json.loads(badge.signed_json))
+    result = verify(app.test_client(), json.loads(badge.credential.signed_json))
     assert result.status_code == 422
     status = [c for c in result.get_json()["result"]["checks"] if c["check"] == "status"]
     assert status[0]["outcome"] == "failed" and "revoked" in status[0]["message"]

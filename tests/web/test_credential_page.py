@@ -27,7 +27,10 @@ def person(app, handle: str, name: str | None = None) -> tuple[Browser, int]:
 def award(app, *, name: str = "Community facilitator", record: dict | None = None,
           issuer_slug: str = "platform", criteria: str = "Host **ten** calls.",
           valid_from: datetime = NOW, valid_until: datetime | None = None, **extra) -> dict:
-    """Issue a badge through services.issue(); returns the stored row's id, vc_id and text."""
+    """Issue a badge through services.issue(); returns the stored row's id, vc_id and text.
+
+    ``record`` makes it the custodial copy of an award with those columns (none: a VC-API badge).
+    """
     with app.app_context():
         session, platform = storage.get_session(), app.extensions["issuer.platform"]
         issuer = storage.issuer_by_slug(session, issuer_slug)
@@ -39,8 +42,9 @@ def award(app, *, name: str = "Community facilitator", record: dict | None = Non
         document = documents.open_badge_credential(
             platform.credential_url(row_id), services.issuer_profile(issuer), "did:example:ada",
             achievement, valid_from=valid_from, valid_until=valid_until, **extra)
-        row = services.issue(session, platform, document, issuer=issuer, row_id=row_id,
-                             record=record or {})
+        made = storage.Award(id=row_id, kind="badge", issuer_id=issuer.id,
+                             **{"consent": "accepted", **record}) if record else None
+        row = services.issue(session, platform, document, issuer=issuer, row_id=row_id, award=made)
         return {"id": row.id, "vc_id": row.vc_id, "text": row.signed_json}
 
 
@@ -53,9 +57,10 @@ def endorse(app, endorser_id: int, subject: dict, comment: str, **record) -> dic
         document = documents.endorsement_credential(
             platform.credential_url(row_id), services.issuer_profile(issuer), subject["vc_id"],
             valid_from=NOW, name="Endorsement", endorsement_comment=comment)
-        row = services.issue(session, platform, document, issuer=issuer, row_id=row_id,
-                             record={"subject_ref": subject["vc_id"], "author_user_id": endorser_id,
-                                     **record})
+        made = storage.Award(id=row_id, kind="endorsement", issuer_id=issuer.id,
+                             **{"subject_ref": subject["vc_id"], "author_user_id": endorser_id,
+                                "consent": "accepted", **record})
+        row = services.issue(session, platform, document, issuer=issuer, row_id=row_id, award=made)
         return {"id": row.id, "vc_id": row.vc_id, "text": row.signed_json}
 
 

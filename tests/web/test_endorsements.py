@@ -9,7 +9,7 @@ import pytest
 
 from issuer.services import endorsing, recognition
 from issuer.services.people import create_user
-from issuer.storage import IssuedCredential, get_session
+from issuer.storage import Award, get_session
 from tests.web.browsing import Browser
 from tests.web.test_people import issue_badge, row_of, token
 
@@ -24,18 +24,20 @@ def people(app):
                                  ("cy", "Cy"))}
 
 
-def endorsements(app, author: str) -> list[IssuedCredential]:
+def endorsements(app, author: str) -> list[Award]:
+    """The endorsements signed by @author, each with its custodial credential loaded."""
     with app.app_context():
         session = get_session()
-        rows = session.query(IssuedCredential).filter_by(kind="EndorsementCredential").all()
+        rows = session.query(Award).filter_by(kind="endorsement").all()
         found = [r for r in rows if r.issuer.slug == f"person:{author}"]
         for row in found:
-            session.expunge(row)
+            row.credential  # noqa: B018 (loaded while the session is open)
+        session.expunge_all()
         return found
 
 
-def signed(row: IssuedCredential) -> dict:
-    return json.loads(row.signed_json)
+def signed(row: Award) -> dict:
+    return json.loads(row.credential.signed_json)
 
 
 def verifies(app, credential: dict) -> bool:
@@ -78,7 +80,7 @@ def test_a_person_endorsement_shows_only_once_accepted_and_public(app, people):
     page = public.get("/people/ada", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert row.id in page and 'href="/people/bob"' in page and "<em>calls</em>" in page
     profile = public.get("/people/ada", headers={"Accept": "application/ld+json"}).get_json(force=True)
-    assert [e["id"] for e in profile["endorsement"]] == [row.vc_id]
+    assert [e["id"] for e in profile["endorsement"]] == [row.credential.vc_id]
     assert verifies(app, profile["endorsement"][0])
 
 
@@ -142,7 +144,7 @@ def test_endorsing_a_badge_uses_its_signed_id_and_goes_to_its_recipient(app, peo
     assert response.status_code == 302 and response.headers["Location"] == f"/credentials/{uuid}"
     [row] = endorsements(app, "bob")
     vc = signed(row)
-    assert vc["credentialSubject"]["id"] == badge.vc_id and vc["name"] == "Endorsement of Facilitator"
+    assert vc["credentialSubject"]["id"] == badge.credential.vc_id and vc["name"] == "Endorsement of Facilitator"
     assert row.recipient_user_id == badge.recipient_user_id and row.community_id == badge.community_id
     assert verifies(app, vc)
     api = app.test_client().post(f"/api/v1/credentials/{uuid}/endorsements", json={"comment": "Yes!"},
@@ -264,7 +266,7 @@ def test_the_endorser_revokes_with_a_reason(app, people):
     assert done.status_code == 302 and row_of(app, row.id).revocation_reason == "Wrong person"
     result = app.test_client().post("/credentials/verify", json={"verifiableCredential": signed(row)})
     assert result.status_code == 422 and "revocationReason" not in result.get_json()  # not public
-    page = people["bob"].submit("/verify", {"credential": row.signed_json})  # the author sees it
+    page = people["bob"].submit("/verify", {"credential": row.credential.signed_json})  # the author sees it
     assert "It was revoked (Wrong person)." in page.get_data(as_text=True)
     again = people["bob"].submit("/people/ada/endorse", POINTS)  # a new one may follow
     assert again.status_code == 302 and len(endorsements(app, "bob")) == 2
@@ -311,13 +313,12 @@ def test_the_migration_links_older_achievement_endorsements_to_their_achievement
     people["bob"].submit(f"/achievements/{achievement_id}/endorse", {"comment": "Older praise."})
     [row] = endorsements(app, "bob")
     engine = app.extensions["issuer.engine"]
-    with engine.begin() as connection:  # as the service stored them before
-        connection.exec_driver_sql("UPDATE issued_credential SET achievement_id = NULL, consent = 'accepted', "
-                                   f"visibility = 'public' WHERE id = '{row.id}'")
     with engine.begin() as connection:
         config = alembic_config()
         config.attributes["connection"] = connection
         command.downgrade(config, "0001")
+        connection.exec_driver_sql("UPDATE issued_credential SET achievement_id = NULL, consent = 'accepted', "
+                                   f"visibility = 'public' WHERE id = '{row.id}'")  # as stored before
     migrate(engine)
     [row] = endorsements(app, "bob")
     assert (row.achievement_id, row.consent, row.visibility) == (achievement_id, "accepted", "public")

@@ -8,7 +8,7 @@ import pytest
 
 from issuer.services import badges, communities
 from issuer.services.people import create_user, user_by_handle
-from issuer.storage import IssuedCredential, User, get_session
+from issuer.storage import Award, User, get_session
 from tests.conftest import make_app
 from tests.web.browsing import Browser
 
@@ -37,10 +37,12 @@ def issue_badge(app, *, leader="lea", recipient="ada", members=("bob",), name="F
         return row.id
 
 
-def row_of(app, uuid: str) -> IssuedCredential:
+def row_of(app, uuid: str) -> Award:
+    """The award with this id, its custodial credential loaded."""
     with app.app_context():
-        row = get_session().get(IssuedCredential, uuid)
-        get_session().expunge(row)
+        row = get_session().get(Award, uuid)
+        row.credential  # noqa: B018 (loaded while the session is open)
+        get_session().expunge_all()
         return row
 
 
@@ -190,8 +192,7 @@ def test_revoked_badges_leave_the_profile(app, people):
     assert uuid in app.test_client().get("/people/ada", headers={"Accept": "text/html"}).get_data(as_text=True)
     with app.app_context():
         session = get_session()
-        badges.revoke_badge(session, app.extensions["issuer.platform"],
-                            session.get(IssuedCredential, uuid),
+        badges.revoke_badge(session, app.extensions["issuer.platform"], session.get(Award, uuid),
                             session.query(User).filter_by(handle="lea").one(), "given by mistake")
     assert uuid not in app.test_client().get("/people/ada", headers={"Accept": "text/html"}).get_data(as_text=True)
 

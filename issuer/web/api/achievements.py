@@ -90,7 +90,7 @@ def api_award_achievement(achievement_id: str):
 
 def _badge_json(listing: badges.BadgeListing) -> dict:
     badge = listing.badge
-    return {"id": badge.id, "url": badge.vc_id, "achievement": badges.achievement_url(platform(), listing.achievement),
+    return {"id": badge.id, "url": badge.credential.vc_id, "achievement": badges.achievement_url(platform(), listing.achievement),
             "achievementName": listing.achievement.name, "recipient": listing.recipient.handle,
             "issuedBy": listing.author.handle, "peerIssued": badge.peer_issued,
             "issuedAt": badge.created_at.isoformat(), "consent": badge.consent,

@@ -66,8 +66,8 @@ def _points() -> endorsing.Points:
 def _signed(row) -> Response:
     """201 for a new endorsement, 200 for an edit; the body holds the credential as signed."""
     text = json.dumps({"id": row.id, "url": platform().credential_url(row.id),
-                       "edited": row.updated_at is not None, "consent": row.consent,
-                       "visibility": row.visibility})
+                       "edited": row.updated_at is not None, "consent": row.award.consent,
+                       "visibility": row.award.visibility})
     text = text[:-1] + ', "verifiableCredential": ' + row.signed_json + "}"
     return Response(text, status=200 if row.updated_at else 201, mimetype="application/json",
                     headers={"Location": platform().credential_url(row.id)})
@@ -102,6 +102,6 @@ def api_revoke_endorsement(uuid: str):
     reason = member(json_body(), "reason", str, required=False)
     session = storage.get_session()
     row = endorsing.revoke_endorsement(session, platform(), g.api_user, uuid, reason)
-    return jsonify({"id": row.id, "credentialId": row.vc_id, "status": "revoked",
+    return jsonify({"id": row.id, "credentialId": row.credential.vc_id, "status": "revoked",
                     "reason": row.revocation_reason, "revokedAt": row.revoked_at.isoformat()})
 
