@@ -4,6 +4,7 @@ copy of an award."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from issuer import storage
+from issuer.credentials import status
 from issuer.services import badges
 from issuer.storage import Award, Base, IssuedCredential, User, get_session
 from tests.conftest import make_app
@@ -97,7 +99,7 @@ def test_revoking_an_award_revokes_every_copy_and_sets_each_bit(demo):
         listing = session.get(storage.StatusList, award.credential.status_list_id)
         version = listing.version
         leader = session.scalar(select(User).where(User.handle == "amara"))
-        badges.revoke_badge(session, award, leader, "Awarded by mistake.")
+        badges.revoke_badge(session, demo.extensions["issuer.platform"], award, leader, "Awarded by mistake.")
         assert award.revoked_at is not None and award.revocation_reason == "Awarded by mistake."
         for credential in award.credentials:
             assert credential.revoked_at == award.revoked_at
@@ -106,6 +108,10 @@ def test_revoking_an_award_revokes_every_copy_and_sets_each_bit(demo):
             set(storage.revoked_indexes(session, listing))
         session.refresh(listing)
         assert listing.version == version + 2  # one bit each, in one transaction
+        assert listing.signed_version == listing.version  # the list was signed with both bits
+        served = status.StatusList.decode(
+            json.loads(listing.signed_json)["credentialSubject"]["encodedList"])
+        assert served.get(award.credential.status_index) and served.get(copy.status_index)
 
 
 def test_an_award_retried_after_a_conflict_is_stored_once(demo, monkeypatch):
@@ -115,20 +121,20 @@ def test_an_award_retried_after_a_conflict_is_stored_once(demo, monkeypatch):
 
     from issuer.storage import Achievement
 
-    real_commit, failed = Session.commit, []
+    real_flush, failed = Session.flush, []
 
-    def commit_once_in_conflict(self):
-        if not failed:
+    def flush_once_in_conflict(self, *args, **kwargs):
+        stored_credential = any(isinstance(o, IssuedCredential) for o in self.new)
+        real_flush(self, *args, **kwargs)
+        if stored_credential and not failed:  # as if another process took the index first
             failed.append(True)
-            self.flush()
             raise IntegrityError("INSERT INTO issued_credential", {}, Exception("index taken"))
-        return real_commit(self)
 
     with demo.app_context():
         session, platform = get_session(), demo.extensions["issuer.platform"]
         people = {u.handle: u for u in session.scalars(select(User))}
         achievement = session.scalar(select(Achievement).where(Achievement.name == "FAQ gardener"))
-        monkeypatch.setattr(Session, "commit", commit_once_in_conflict)
+        monkeypatch.setattr(Session, "flush", flush_once_in_conflict)
         row = badges.issue_badge(session, platform, achievement=achievement,
                                  recipient=people["chen"], author=people["amara"])
         monkeypatch.undo()

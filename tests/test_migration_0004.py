@@ -150,7 +150,8 @@ def test_the_upgraded_service_goes_on_awarding_and_revoking(upgraded):
     with upgraded.app_context():
         session = get_session()
         amara = session.scalar(select(User).where(User.handle == "amara"))
-        badges.revoke_badge(session, badges.badge_by_id(session, pending), amara, "Awarded twice.")
+        badges.revoke_badge(session, upgraded.extensions["issuer.platform"],
+                            badges.badge_by_id(session, pending), amara, "Awarded twice.")
     verified = upgraded.test_client().post("/credentials/verify", json={
         "verifiableCredential": json.loads(OLD[pending]["signed_json"])})
     assert verified.status_code == 422

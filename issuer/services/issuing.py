@@ -59,8 +59,6 @@ def issue(session: Session, platform: Platform, credential: dict, *, issuer: Iss
 
 def _issue_once(session, platform, credential, issuer, created, suites, award,
                 row_id, credential_id, status_entry) -> IssuedCredential:
-    if award is not None and award.id and not award.credentials:  # a retry of its first copy
-        row_id = row_id or award.id  # the custodial copy keeps the award's id
     row = IssuedCredential(id=row_id or str(uuid.uuid4()), issuer_id=issuer.id)
     if status_entry is None:
         status_entry = wants_status_entry(credential)
