@@ -103,6 +103,21 @@ def test_a_configured_database_behind_the_code_is_refused_and_not_touched(tmp_pa
     create_app(settings).extensions["issuer.engine"].dispose()
 
 
+def test_a_database_a_newer_version_migrated_is_refused(tmp_path):
+    settings = _configured(tmp_path)
+    upgrade_database(settings)
+    engine = create_engine(settings["ISSUER_DATABASE_URL"])
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '0999'"))
+    finally:
+        engine.dispose()
+    with pytest.raises(storage.SchemaNotCurrent, match=rf"is at revision 0999, which this version of "
+                                                       rf"the service does not know \(its newest is "
+                                                       rf"{_head()}\): a newer version migrated it"):
+        create_app(settings)
+
+
 def test_the_refusal_hides_the_database_password(monkeypatch):
     class NoSchema:
         """Stands for an engine on a database with no schema (nothing is connected to)."""

@@ -75,13 +75,26 @@ def schema_revisions(engine: Engine) -> tuple[str | None, str]:
 
 def require_newest_schema(engine: Engine) -> None:
     """Refuse to start on a database not at the newest migration: workers never migrate it."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
     current, head = schema_revisions(engine)
-    if current != head:
-        where = f"at revision {current}" if current else "empty (no schema yet)"
+    if current == head:
+        return
+    database = engine.url.render_as_string(hide_password=True)
+    try:
+        known = current is None or ScriptDirectory.from_config(alembic_config()).get_revision(current)
+    except CommandError:
+        known = False
+    if not known:
         raise SchemaNotCurrent(
-            f"the database {engine.url.render_as_string(hide_password=True)} is {where}; this "
-            f"version of the service needs revision {head}. Run `{UPGRADE_COMMAND}` with the "
-            f"same ISSUER_* settings once, then start the service.")
+            f"the database {database} is at revision {current}, which this version of the "
+            f"service does not know (its newest is {head}): a newer version migrated it")
+    where = f"at revision {current}" if current else "empty (no schema yet)"
+    raise SchemaNotCurrent(
+        f"the database {database} is {where}; this version of the service needs revision "
+        f"{head}. Run `{UPGRADE_COMMAND}` with the same ISSUER_* settings once, then start "
+        f"the service.")
 
 
 def upgrade(url: str) -> tuple[str | None, str]:
@@ -106,8 +119,9 @@ def startup_lock(app: Flask | Engine):
     """Let one process at a time through start-up work (migrations, first rows).
 
     Workers started together (gunicorn -w N) would otherwise create the same first rows (and,
-    on the embedded database, migrate) at once; so would two `db-upgrade` commands. PostgreSQL: a session advisory lock, held on a connection of its own.
-    SQLite: an exclusive flock on a file beside the database file.
+    on the embedded database, migrate) at once; so would two `db-upgrade` commands migrate.
+    PostgreSQL: a session advisory lock, held on a connection of its own. SQLite: an exclusive
+    flock on a file beside the database file.
     """
     engine = app.extensions["issuer.engine"] if isinstance(app, Flask) else app
     if engine.dialect.name == "postgresql":
