@@ -1,4 +1,4 @@
-"""flask commands: did, api-token."""
+"""flask commands: did, api-token; db-upgrade (found without loading the app, see setup.cfg)."""
 
 from __future__ import annotations
 
@@ -27,3 +27,19 @@ def did() -> None:
 def api_token() -> None:
     """Print the bearer token of POST /credentials/issue."""
     click.echo(current_app.config["ISSUER_API_TOKEN"])
+
+
+@click.command("db-upgrade")
+def db_upgrade() -> None:
+    """Bring the database (ISSUER_DATABASE_URL) to the newest migration.
+
+    A Flask plugin command (entry point flask.commands): create_app refuses to start on a
+    configured database whose schema is behind, so this command must not need the app.
+    """
+    from . import upgrade_database
+
+    before, after = upgrade_database()
+    if before == after:
+        click.echo(f"database schema already at revision {after}")
+    else:
+        click.echo(f"database schema upgraded from {before or 'nothing'} to revision {after}")

@@ -46,8 +46,11 @@ def load(app, test_config: dict | None) -> None:
     data_dir = Path(app.config["ISSUER_DATA_DIR"] or app.instance_path)
     private_dir(data_dir)
     app.config["ISSUER_DATA_DIR"] = str(data_dir)
-    if not app.config["ISSUER_DATABASE_URL"]:
+    embedded = not app.config["ISSUER_DATABASE_URL"]
+    if embedded:
         app.config["ISSUER_DATABASE_URL"] = f"sqlite:///{data_dir / 'issuer.sqlite3'}"
+    # a configured database is migrated by `flask --app issuer db-upgrade`, never by workers
+    app.config["ISSUER_MIGRATE_ON_START"] = embedded or bool(app.config["ISSUER_DEMO"])
     app.config["ISSUER_BASE_URL"] = app.config["ISSUER_BASE_URL"].rstrip("/")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_file(data_dir / "secret_key")

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
-from issuer import create_app
+from issuer import create_app, upgrade_database
 from tests.loopback import LoopbackServer
 
 TOKEN = "test-token-0123456789"
@@ -22,6 +22,9 @@ def make_app(data_dir, **config):
     if database:  # no pool: an app a test drops must not leave PostgreSQL connections open
         settings.update(ISSUER_DATABASE_URL=database, ISSUER_DATABASE_POOL="none")
     settings.update(config)
+    if settings.get("ISSUER_DATABASE_URL"):  # create_app never migrates a configured database:
+        # upgrade it first, as a deployment does with `flask --app issuer db-upgrade`
+        upgrade_database(settings)
     app = create_app(settings)
     _APPS.append(app)
     return app

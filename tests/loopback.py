@@ -2,13 +2,37 @@
 
 ``put(path, document)`` serves JSON (or raw bytes); ``route(path, handler)`` lets a test answer
 with anything (redirects, trickling bytes, huge bodies). Every request path is recorded.
+
+A client hanging up mid-answer (what fetch limits do) is expected and stays quiet; any other
+exception in a handler is kept and raised by ``close()``, so the test using the server fails.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import threading
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HANG_UPS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+
+
+class LoopbackError(AssertionError):
+    """A handler of the loopback server failed (not a client hanging up)."""
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Keeps handler errors for close() instead of printing tracebacks to stderr."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.errors: list[str] = []
+
+    def handle_error(self, request, client_address):
+        error = sys.exc_info()[1]
+        if not isinstance(error, HANG_UPS):
+            self.errors.append("".join(traceback.format_exception(error)))
 
 
 class LoopbackServer:
@@ -37,7 +61,7 @@ class LoopbackServer:
             def log_message(self, *args):
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.port = self._httpd.server_address[1]
         self.base = f"http://127.0.0.1:{self.port}/"
         self._thread = threading.Thread(target=self._httpd.serve_forever,
@@ -62,6 +86,9 @@ class LoopbackServer:
         return self.base + path.lstrip("/")
 
     def close(self) -> None:
+        """Stop serving; raise LoopbackError if a handler failed meanwhile."""
         self._httpd.shutdown()
         self._thread.join(timeout=5)
         self._httpd.server_close()
+        if self._httpd.errors:
+            raise LoopbackError("the loopback server failed:\n" + "\n".join(self._httpd.errors))

@@ -5,9 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.interop  # runs the JavaScript reference in Node.js (tests/interop/node_modules)
 def test_sign_verify_benchmark_reports_every_figure():
     completed = subprocess.run([sys.executable, str(ROOT / "bench" / "sign_verify.py"),
                                 "--seconds", "0.3", "--json"],

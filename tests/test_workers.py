@@ -28,6 +28,7 @@ from tests.conftest import TOKEN, _database_url
 
 WORKERS = 4
 GUNICORN = Path(sys.executable).with_name("gunicorn")
+FLASK = Path(sys.executable).with_name("flask")
 HOOKS = '''
 def post_worker_init(worker):
     worker.log.info("issuer worker ready %s", worker.pid)
@@ -35,28 +36,46 @@ def post_worker_init(worker):
 
 
 class Gunicorn:
-    """``gunicorn -w 4 'issuer:create_app()'`` on a socket this process bound and hands over."""
+    """``gunicorn -w 4 'issuer:create_app()'`` on a socket this process bound and hands over.
 
-    def __init__(self, data_dir: Path, database: str | None = None, **env):
+    Its hooks file and log live in ``workdir``; ``data_dir`` is left to the service to create.
+    With no ``database`` the workers use the suite's database: a fresh PostgreSQL schema under
+    ISSUER_TEST_DATABASE_URL, or the embedded SQLite default of the data directory (always the
+    latter with ``embedded``). A configured database is first brought to the newest migration
+    by `flask --app issuer db-upgrade`, as a deployment does (unless ``migrate`` is false).
+    """
+
+    def __init__(self, workdir: Path, data_dir: Path, database: str | None = None,
+                 migrate: bool = True, embedded: bool = False, **env):
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(64)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.database = database or _database_url() or f"sqlite:///{data_dir / 'issuer.sqlite3'}"
-        hooks = data_dir / "gunicorn_hooks.py"
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.workdir = workdir
+        if database is None and not embedded:
+            database = _database_url()
+        self.database = database or f"sqlite:///{data_dir / 'issuer.sqlite3'}"
+        hooks = workdir / "gunicorn_hooks.py"
         hooks.write_text(HOOKS)
-        self.log = data_dir / "gunicorn.log"
+        self.log = workdir / "gunicorn.log"
         environ = {**os.environ, "ISSUER_DATA_DIR": str(data_dir), "ISSUER_API_TOKEN": TOKEN,
-                   "ISSUER_BASE_URL": self.url, "ISSUER_DATABASE_URL": self.database,
-                   "ISSUER_DATABASE_POOL": "none", **env}
+                   "ISSUER_BASE_URL": self.url, "ISSUER_DATABASE_POOL": "none", **env}
         environ.pop("ISSUER_TEST_DATABASE_URL", None)
+        environ.pop("ISSUER_DATABASE_URL", None)
+        if database:
+            environ["ISSUER_DATABASE_URL"] = database
+            if migrate:
+                upgrade = subprocess.run([str(FLASK), "--app", "issuer", "db-upgrade"], env=environ,
+                                         cwd=workdir, capture_output=True, text=True, timeout=120)
+                assert upgrade.returncode == 0, upgrade.stderr
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
                 [str(GUNICORN), "-w", str(WORKERS), "--bind", f"fd://{self.sock.fileno()}",
                  "-c", str(hooks), "--log-level", "info", "--graceful-timeout", "2",
                  "issuer:create_app()"],
-                env=environ, stdout=log, stderr=subprocess.STDOUT, pass_fds=(self.sock.fileno(),),
-                start_new_session=True)
+                env=environ, cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
+                pass_fds=(self.sock.fileno(),), start_new_session=True)
 
     def wait_ready(self, deadline: float = 60) -> None:
         """Until every worker has finished create_app; fails when gunicorn gives up."""
@@ -71,6 +90,15 @@ class Gunicorn:
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
+
+    def worker_errors(self) -> list[str]:
+        """Log lines telling of an error, a traceback or a worker that exited or was killed."""
+        signs = ("[ERROR]", "[CRITICAL]", "Traceback", "Exception", "exited with code",
+                 "Worker failed", "WORKER TIMEOUT", "SIGKILL")  # "was sent SIGTERM": a normal stop
+        return [line for line in self.log_text().splitlines() if any(sign in line for sign in signs)]
+
+    def booted_workers(self) -> int:
+        return self.log_text().count("Booting worker")
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -96,10 +124,15 @@ class Gunicorn:
 
 @pytest.fixture
 def gunicorn(tmp_path):
+    """start(database=None, data_dir=None, migrate=True, embedded=False, **env): a fresh server,
+    stopped after the test; each in a work directory of its own, on a fresh data directory unless
+    given one."""
     servers = []
 
-    def start(database: str | None = None, **env):
-        server = Gunicorn(tmp_path, database, **env)
+    def start(database: str | None = None, data_dir: Path | None = None, migrate: bool = True,
+              embedded: bool = False, **env):
+        workdir = tmp_path / f"gunicorn-{len(servers)}"
+        server = Gunicorn(workdir, data_dir or workdir / "data", database, migrate, embedded, **env)
         servers.append(server)
         server.wait_ready()
         return server
@@ -159,7 +192,7 @@ def test_the_hourly_endorsement_limit_holds_for_concurrent_requests(gunicorn, tm
         people = [create_user(session, platform, handle=f"p{n}", email=f"p{n}@example.org",
                               display_name=f"P{n}", password="long enough pw") for n in range(27)]
         _, bearer = create_token(session, people[0], "endorsing")
-    server = gunicorn(database=app.config["ISSUER_DATABASE_URL"])
+    server = gunicorn(database=app.config["ISSUER_DATABASE_URL"], data_dir=tmp_path)
     limit = recognition.RATE_LIMIT_PER_HOUR
 
     with ThreadPoolExecutor(13) as pool:
@@ -181,7 +214,7 @@ def test_concurrent_endorsements_of_one_subject_by_one_person_store_one(gunicorn
         ada, bob = (create_user(session, platform, handle=h, email=f"{h}@example.org",
                                 display_name=h.title(), password="long enough pw") for h in ("ada", "bob"))
         _, bearer = create_token(session, ada, "endorsing")
-    server = gunicorn(database=app.config["ISSUER_DATABASE_URL"])
+    server = gunicorn(database=app.config["ISSUER_DATABASE_URL"], data_dir=tmp_path)
 
     with ThreadPoolExecutor(8) as pool:
         codes = list(pool.map(lambda _: _endorse(server, bearer, "bob"), range(8)))
@@ -239,8 +272,8 @@ def test_revocations_are_published_by_every_worker(gunicorn):
 
 def test_workers_start_together_on_a_fresh_database_with_the_demo(gunicorn):
     """Four workers migrate, create the platform issuer and seed the demo at once: all boot."""
-    server = gunicorn(ISSUER_DEMO="true")
-    assert "Exception" not in server.log_text(), server.log_text()[-4000:]
+    server = gunicorn(migrate=False, ISSUER_DEMO="true")  # the demo migrates even PostgreSQL
+    assert server.worker_errors() == [], server.log_text()[-4000:]
     engine = create_engine(server.database)
     try:
         with engine.connect() as connection:
@@ -255,3 +288,32 @@ def test_workers_start_together_on_a_fresh_database_with_the_demo(gunicorn):
     for _ in range(2 * WORKERS):
         code, _ = server.request("GET", "/credentials/status/1")
         assert code == 200
+
+
+def _platform_issuers(database: str) -> int:
+    engine = create_engine(database)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM issuer WHERE slug = 'platform'")).scalar()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("database", ["embedded", "configured"])
+def test_four_workers_start_together_cleanly_every_time(gunicorn, tmp_path, database):
+    """Fresh starts, one after another: the embedded SQLite default on a data directory that
+    does not exist yet (the workers create it and migrate), and a configured database (a fresh
+    PostgreSQL schema under ISSUER_TEST_DATABASE_URL, else a SQLite file) after
+    `flask --app issuer db-upgrade`. Each time one platform issuer, no worker error."""
+    for round_ in range(3):
+        if database == "embedded":
+            server = gunicorn(embedded=True)
+        else:
+            server = gunicorn(database=_database_url() or f"sqlite:///{tmp_path / f'db{round_}.sqlite3'}")
+        assert server.booted_workers() == WORKERS, server.log_text()[-4000:]
+        assert _platform_issuers(server.database) == 1
+        answers = [server.request("GET", "/issuer") for _ in range(2 * WORKERS)]
+        assert {code for code, _ in answers} == {200}
+        assert len({profile["id"] for _, profile in answers}) == 1
+        server.close()
+        assert server.worker_errors() == [], f"start {round_}:\n{server.log_text()[-4000:]}"

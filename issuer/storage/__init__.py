@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, current_app, g
-from sqlalchemy import create_engine, event, func, or_, select, text, update
+from sqlalchemy import Engine, create_engine, event, func, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -33,18 +33,81 @@ MAX_ID = 2**31 - 1  # INTEGER columns (PostgreSQL int4): a larger id or index na
 
 
 def init_app(app: Flask) -> None:
-    """Create the engine, bring the schema to the newest migration, close sessions on teardown."""
-    url = app.config["ISSUER_DATABASE_URL"]
-    options = {"poolclass": NullPool} if app.config.get("ISSUER_DATABASE_POOL") == "none" else {}
+    """Create the engine, check (or, for the embedded database, bring) the schema to the newest
+    migration, close sessions on teardown."""
+    engine = make_engine(app.config["ISSUER_DATABASE_URL"], app.config.get("ISSUER_DATABASE_POOL"))
+    app.extensions["issuer.engine"] = engine
+    if app.config["ISSUER_MIGRATE_ON_START"]:
+        with startup_lock(app):
+            migrate(engine)
+    else:
+        require_newest_schema(engine)
+    app.extensions["issuer.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(_close_session)
+
+
+def make_engine(url: str, pool: str | None = None) -> Engine:
+    """The engine of ``url``; SQLite files private, with WAL and a busy timeout."""
+    options = {"poolclass": NullPool} if pool == "none" else {}
     engine = create_engine(url, future=True, pool_pre_ping=True, **options)
     if url.startswith("sqlite"):
         _private_sqlite_files(engine.url.database)
         event.listen(engine, "connect", _sqlite_pragmas)
-    app.extensions["issuer.engine"] = engine
-    with startup_lock(app):
-        migrate(engine)
-    app.extensions["issuer.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
-    app.teardown_appcontext(_close_session)
+    return engine
+
+
+UPGRADE_COMMAND = "flask --app issuer db-upgrade"
+
+
+class SchemaNotCurrent(RuntimeError):
+    """A configured database whose schema is not the one this version of the code needs."""
+
+
+def schema_revisions(engine: Engine) -> tuple[str | None, str]:
+    """(the database's Alembic revision or None when it has none, the code's newest revision)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision(), head
+
+
+def require_newest_schema(engine: Engine) -> None:
+    """Refuse to start on a database not at the newest migration: workers never migrate it."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    current, head = schema_revisions(engine)
+    if current == head:
+        return
+    database = engine.url.render_as_string(hide_password=True)
+    try:
+        known = current is None or ScriptDirectory.from_config(alembic_config()).get_revision(current)
+    except CommandError:
+        known = False
+    if not known:
+        raise SchemaNotCurrent(
+            f"the database {database} is at revision {current}, which this version of the "
+            f"service does not know (its newest is {head}): a newer version migrated it")
+    where = f"at revision {current}" if current else "empty (no schema yet)"
+    raise SchemaNotCurrent(
+        f"the database {database} is {where}; this version of the service needs revision "
+        f"{head}. Run `{UPGRADE_COMMAND}` with the same ISSUER_* settings once, then start "
+        f"the service.")
+
+
+def upgrade(url: str) -> tuple[str | None, str]:
+    """Bring the database at ``url`` to the newest migration, one process at a time;
+    (revision before, revision after). What `flask --app issuer db-upgrade` runs."""
+    engine = make_engine(url, "none")
+    try:
+        with startup_lock(engine):
+            before, _ = schema_revisions(engine)
+            migrate(engine)
+            return before, schema_revisions(engine)[0]
+    finally:
+        engine.dispose()
 
 
 # pg_advisory_lock key shared by every process of the service on one database
@@ -52,15 +115,16 @@ STARTUP_LOCK_KEY = zlib.crc32(b"open-recognition-issuer start-up")
 
 
 @contextmanager
-def startup_lock(app: Flask):
+def startup_lock(app: Flask | Engine):
     """Let one process at a time through start-up work (migrations, first rows).
 
-    Workers started together (gunicorn -w N) would otherwise all migrate and create the same
-    first rows at once. PostgreSQL: a session advisory lock, held on a connection of its own
-    (in autocommit: the lock outlives transactions, so none is left open while it is held).
-    SQLite: an exclusive flock on a file beside the database file.
+    Workers started together (gunicorn -w N) would otherwise create the same first rows (and,
+    on the embedded database, migrate) at once; so would two `db-upgrade` commands migrate.
+    PostgreSQL: a session advisory lock, held on a connection of its own (in autocommit: the
+    lock outlives transactions, so none is left open while it is held). SQLite: an exclusive
+    flock on a file beside the database file.
     """
-    engine = app.extensions["issuer.engine"]
+    engine = app.extensions["issuer.engine"] if isinstance(app, Flask) else app
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK_KEY})
@@ -117,9 +181,9 @@ def _private_sqlite_files(database: str | None) -> None:
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=5000")  # first: switching to WAL may wait for a lock
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 
