@@ -30,20 +30,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def upgrade_database(test_config: dict | None = None) -> tuple[str | None, str]:
-    """Bring the configured database to the newest migration: `flask --app issuer db-upgrade`.
-
-    Configuration is read as create_app reads it; (revision before, revision after).
-    """
-    from flask import Flask
-
-    from . import config, storage
-
-    app = Flask(__name__, instance_relative_config=True)
-    config.load(app, test_config)
-    return storage.upgrade(app.config["ISSUER_DATABASE_URL"])
-
-
 def _first_rows(app: Flask) -> None:
     """The platform issuer and, with ISSUER_DEMO, the demo: one process at a time, once."""
     from . import services, storage

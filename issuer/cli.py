@@ -29,6 +29,18 @@ def api_token() -> None:
     click.echo(current_app.config["ISSUER_API_TOKEN"])
 
 
+def upgrade_database(test_config: dict | None = None) -> tuple[str | None, str]:
+    """Bring the configured database to the newest migration (what db-upgrade runs).
+
+    Configuration is read as create_app reads it; (revision before, revision after).
+    """
+    from . import config
+
+    app = Flask("issuer", instance_relative_config=True)
+    config.load(app, test_config)
+    return storage.upgrade(app.config["ISSUER_DATABASE_URL"])
+
+
 @click.command("db-upgrade")
 def db_upgrade() -> None:
     """Bring the database (ISSUER_DATABASE_URL) to the newest migration.
@@ -36,8 +48,6 @@ def db_upgrade() -> None:
     A Flask plugin command (entry point flask.commands): create_app refuses to start on a
     configured database whose schema is behind, so this command must not need the app.
     """
-    from . import upgrade_database
-
     before, after = upgrade_database()
     if before == after:
         click.echo(f"database schema already at revision {after}")

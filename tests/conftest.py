@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
-from issuer import create_app, upgrade_database
+from issuer import create_app
+from issuer.cli import upgrade_database
 from tests.loopback import LoopbackServer
 
 TOKEN = "test-token-0123456789"

@@ -16,7 +16,8 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, make_url, text
 
-from issuer import create_app, storage, upgrade_database
+from issuer import create_app, storage
+from issuer.cli import upgrade_database
 from tests.conftest import TOKEN, _database_url
 
 FLASK = Path(sys.executable).with_name("flask")

@@ -15,7 +15,7 @@ import re
 from alembic import op
 import sqlalchemy as sa
 
-import issuer
+import issuer.storage.models
 
 
 revision = '0004'
