@@ -117,8 +117,9 @@ def open_badge_credential(id: str, issuer: dict, subject_id: str, achievement: d
                           awarded_date: datetime | None = None, narrative: str | None = None,
                           evidence: Iterable[dict] = (), status: dict | None = None,
                           endorsements: Iterable[dict] = (), image: dict | str | None = None,
-                          include_schema: bool = True) -> dict:
-    """An unsigned OpenBadgeCredential, checked; ``name`` defaults to the achievement's name."""
+                          include_schema: bool = True, check: bool = True) -> dict:
+    """An unsigned OpenBadgeCredential, checked unless ``check`` is False (issuing checks what
+    it signs); ``name`` defaults to the achievement's name."""
     subject = _compact({"id": subject_id, "type": ["AchievementSubject"],
                         "achievement": achievement, "narrative": narrative})
     schema = [{"id": ACHIEVEMENT_CREDENTIAL_SCHEMA, "type": JSON_SCHEMA_VALIDATOR}]
@@ -133,7 +134,8 @@ def open_badge_credential(id: str, issuer: dict, subject_id: str, achievement: d
         "credentialSubject": subject, "evidence": list(evidence),
         "endorsement": list(endorsements), "credentialStatus": status,
         "credentialSchema": schema if include_schema else None})
-    check_open_badge(document)
+    if check:
+        check_open_badge(document)
     return document
 
 
@@ -141,8 +143,9 @@ def endorsement_credential(id: str, issuer: dict, subject_id: str, *, valid_from
                            name: str, endorsement_comment: str | None = None,
                            description: str | None = None, status: dict | None = None,
                            valid_until: datetime | None = None,
-                           include_schema: bool = True) -> dict:
-    """An unsigned EndorsementCredential about ``subject_id`` (a credential, achievement or profile)."""
+                           include_schema: bool = True, check: bool = True) -> dict:
+    """An unsigned EndorsementCredential about ``subject_id`` (a credential, achievement or
+    profile), checked unless ``check`` is False (issuing checks what it signs)."""
     subject = _compact({"id": subject_id, "type": ["EndorsementSubject"],
                         "endorsementComment": endorsement_comment})
     schema = [{"id": ENDORSEMENT_CREDENTIAL_SCHEMA, "type": JSON_SCHEMA_VALIDATOR}]
@@ -153,5 +156,6 @@ def endorsement_credential(id: str, issuer: dict, subject_id: str, *, valid_from
         "validUntil": xsd_datetime(valid_until) if valid_until else None,
         "credentialSubject": subject, "credentialStatus": status,
         "credentialSchema": schema if include_schema else None})
-    check_endorsement(document)
+    if check:
+        check_endorsement(document)
     return document

@@ -146,7 +146,7 @@ def issue_badge(session: Session, platform: Platform, *, achievement: Achievemen
     document = documents.open_badge_credential(
         platform.credential_url(row_id), profile, recipient.issuer.did,
         achievement_json(platform, achievement), valid_from=now, awarded_date=now,
-        narrative=narrative, evidence=_evidence(evidence))
+        narrative=narrative, evidence=_evidence(evidence), check=False)  # issue() checks it
     return issue(session, platform, document, issuer=signer, row_id=row_id, award=Award(
         id=row_id, kind="badge", issuer_id=signer.id, recipient_user_id=recipient.id,
         author_user_id=author.id, community_id=community.id, achievement_id=achievement.id,

@@ -182,7 +182,8 @@ def _within_rate_limit(endorser: User, *, lock: bool = False, subject: Subject |
 def _document(vc_id: str, endorser: User, subject: Subject, said: Points, now) -> dict:
     return documents.endorsement_credential(
         vc_id, issuer_profile(endorser.issuer), subject.id, valid_from=now,
-        name=f"Endorsement of {subject.title}", endorsement_comment=said.to_markdown())
+        name=f"Endorsement of {subject.title}", endorsement_comment=said.to_markdown(),
+        check=False)  # issue() and reissue() check what they sign
 
 
 def _resign(session: Session, platform: Platform, award: Award, subject: Subject,
