@@ -200,7 +200,7 @@ def _revoke(session: Session, platform: Platform, award: Award | None,
     at = now_utc()
     with transaction(session):
         if award is not None:
-            storage.mark_award_revoked(session, award, at, reason)
+            storage.mark_revoked(session, award, at, reason)
         touched: set[int] = set()
         for row in sorted(rows, key=lambda r: r.status_list_id or 0):
             if storage.mark_revoked(session, row, at, reason) and row.status_list_id is not None:

@@ -24,7 +24,7 @@ __all__ = ["Award", "Base", "IssuedCredential", "Issuer", "SigningKey", "StatusL
            "StoredImage", "User", "RateLimitCounter",
            "MAX_ID", "in_id_range", "get_session", "issuer_by_slug", "issuer_by_did", "credential_by_uuid",
            "newest_status_list", "index_in_use", "allocated_count", "revoked_indexes",
-           "vc_id_taken", "credentials_by_vc_id", "mark_revoked", "mark_award_revoked", "bump_status_version",
+           "vc_id_taken", "credentials_by_vc_id", "mark_revoked", "bump_status_version",
            "status_list_state", "store_signed_status_list", "lock_row"]
 
 
@@ -259,21 +259,13 @@ def credentials_by_vc_id(session: Session, vc_id: str, limit: int = 2) -> list[I
                                 .limit(limit)))
 
 
-def mark_revoked(session: Session, row: IssuedCredential, at, reason: str) -> bool:
-    """Revoke the row unless it already is; True when this call revoked it (no commit)."""
+def mark_revoked(session: Session, row: IssuedCredential | Award, at, reason: str) -> bool:
+    """Revoke the credential or award unless it already is; True when this call revoked it
+    (no commit)."""
+    model = type(row)
     result = session.execute(
-        update(IssuedCredential)
-        .where(IssuedCredential.id == row.id, IssuedCredential.revoked_at.is_(None))
-        .values(revoked_at=at, revocation_reason=reason)
-        .execution_options(synchronize_session=False))
-    return result.rowcount == 1
-
-
-def mark_award_revoked(session: Session, award: Award, at, reason: str) -> bool:
-    """Revoke the award unless it already is; True when this call revoked it (no commit)."""
-    result = session.execute(
-        update(Award)
-        .where(Award.id == award.id, Award.revoked_at.is_(None))
+        update(model)
+        .where(model.id == row.id, model.revoked_at.is_(None))
         .values(revoked_at=at, revocation_reason=reason)
         .execution_options(synchronize_session=False))
     return result.rowcount == 1

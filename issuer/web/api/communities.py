@@ -131,8 +131,7 @@ def api_approve(slug: str, handle: str):
 @bp.post("/communities/<slug>/members/<handle>/decline")
 @require_token
 def api_decline(slug: str, handle: str):
-    service.decline(storage.get_session(), g.api_user, member_or_404(community_or_404(slug), handle))
-    return "", 204
+    return _on_member(service.decline, slug, handle)
 
 
 @bp.patch("/communities/<slug>/members/<handle>")
@@ -146,7 +145,12 @@ def api_set_role(slug: str, handle: str):
 @bp.delete("/communities/<slug>/members/<handle>")
 @require_token
 def api_remove(slug: str, handle: str):
-    service.remove_member(storage.get_session(), g.api_user, member_or_404(community_or_404(slug), handle))
+    return _on_member(service.remove_member, slug, handle)
+
+
+def _on_member(action, slug: str, handle: str):
+    """Decline or remove a membership: the acting user's decision, no content in return."""
+    action(storage.get_session(), g.api_user, member_or_404(community_or_404(slug), handle))
     return "", 204
 
 
