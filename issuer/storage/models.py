@@ -9,6 +9,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import DeclarativeBase, Mapped, foreign, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
+from ..credentials.kinds import BY_NAME
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -50,8 +52,7 @@ STATUS_PURPOSES = ("revocation", "suspension")
 AWARD_KINDS = ("badge", "endorsement")
 CONSENTS = ("pending", "accepted", "declined")
 VISIBILITIES = ("private", "public")
-CREDENTIAL_KINDS = ("OpenBadgeCredential", "AchievementCredential", "EndorsementCredential",
-                    "BitstringStatusListCredential", "VerifiableCredential")
+CREDENTIAL_KINDS = tuple(BY_NAME)  # every type name of the core's table of kinds
 
 
 class Issuer(Base):

@@ -69,15 +69,14 @@ def test_a_refusal_is_a_page_or_a_problem_by_the_blueprint_that_handled_it(app, 
     """The same kind of refusal (403), asked for by a browser: a page on a page route, a problem
     document on /api/v1 and on the VC-API, whose /credentials/status is under no API-looking
     path; a program gets the problem document on the page route too."""
-    from issuer.storage import IssuedCredential
-    from tests.web.test_badges import achievement_id, define, issue_form, make_community, rows
+    from tests.web.test_badges import achievement_id, awards, define, issue_form, make_community
     from tests.web.browsing import Browser
 
     lea, ada = Browser(app).sign_up("lea"), Browser(app).sign_up("ada")
     make_community(app, "lea", ("ada",))
     aid = achievement_id(define(lea))
     issue_form(lea, aid, ["ada"])
-    [badge] = rows(app, IssuedCredential, achievement_id=aid)
+    badge = awards(app, achievement_id=aid)[0].credential
     words = "only leaders and coordinators of Facilitators cop can edit achievements"
 
     page = ada.get(f"/achievements/{aid}/edit")

@@ -31,8 +31,9 @@ CHECKS = [  # (table, column, values) of the tables made before this revision
     ('membership', 'status', ('active', 'pending')),
     ('invitation', 'role', ROLES),
 ]
-CREDENTIAL_KINDS = ('OpenBadgeCredential', 'AchievementCredential', 'EndorsementCredential',
-                    'BitstringStatusListCredential', 'VerifiableCredential')
+CREDENTIAL_KINDS = ('EnvelopedVerifiableCredential', 'OpenBadgeCredential', 'AchievementCredential',
+                    'EndorsementCredential', 'ClrCredential', 'BitstringStatusListCredential',
+                    'StatusList2021Credential', 'VerifiableCredential')
 # A row that records anything about a recognition was made through the web app: an award.
 # Credentials signed through the VC-API have none of these (their consent and visibility were
 # the columns' defaults, which meant nothing without a recipient).
