@@ -125,6 +125,20 @@ MESSAGES = {
     "verify.fetched-not-json": "{url} did not return JSON (nor a VC-JWT)",
     "verify.refused": "{reason}",
     "verify.not-an-object": "a credential is a JSON object ({{…}}), not {kind}",
+    # baked badges: reading an uploaded image (issuer/baking.py) and serving one (services/baked.py)
+    "baked.not-an-image": "this file is neither JSON nor a PNG or SVG badge image",
+    "baked.damaged-png": "the PNG file is damaged: its chunks cannot be read",
+    "baked.damaged-svg": "the SVG file cannot be read ({error})",
+    "baked.no-credential": "this {format} image holds no credential (no baked badge inside)",
+    "baked.several-credentials": "this {format} image holds {count} credentials; a baked badge "
+                                 "holds exactly one",
+    "baked.compressed": "the credential in this PNG is compressed; Open Badges 3.0 forbids "
+                        "compressing it",
+    "baked.not-utf8": "the credential in this PNG is not UTF-8 text",
+    "baked.empty": "the credential element in this SVG is empty",
+    "baked.no-image": "this credential's achievement has no image, so there is no badge image "
+                      "to download; download the signed credential (JSON) instead",
+    "baked.svg-only": "this badge's image is an SVG: download badge.svg",
 }
 
 

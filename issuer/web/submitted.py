@@ -1,11 +1,13 @@
 """Documents given to be verified, pasted, uploaded or behind a URL: read as JSON within the
-same limits as request bodies, or handed on as VC-JWT text. Used by the verify page and the JSON
+same limits as request bodies, or handed on as VC-JWT text. An uploaded baked badge (PNG or SVG)
+is opened first and what it carries is read the same way. Used by the verify page and the JSON
 API's /verify; problems are a FieldError naming the field the document came from."""
 
 from __future__ import annotations
 
 from flask import current_app
 
+from ..baking import is_baked_image, unbake
 from ..credentials.limits import UnusableText
 from ..credentials.tolerated import looks_like_jwt
 from ..fetch import FetchError, fetch
@@ -33,6 +35,18 @@ def parse_document(text: str | bytes, field: str, source: str | None = None) -> 
             raise FieldError("verify.fetched-not-json", field=field, url=source) from None
         raise FieldError("verify.not-json", field=field, error=str(error)) from None
     return _object(value, field)
+
+
+def parse_upload(data: bytes, field: str) -> dict | str:
+    """An uploaded file: a baked badge image (PNG or SVG: the credential inside it), else the
+    JSON or VC-JWT text itself."""
+    return parse_baked(data, field) if is_baked_image(data) else parse_document(data, field)
+
+
+def parse_baked(data: bytes, field: str) -> dict | str:
+    """The credential baked in a PNG or SVG badge image, read like a pasted one; a FieldError
+    when the image is not one, holds none or several, or what it holds is not a credential."""
+    return parse_document(unbake(data, field), field)
 
 
 def _jwt_text(text: str | bytes) -> str | None:

@@ -18,13 +18,13 @@ from wtforms.validators import Length, Optional
 
 from .. import export, storage
 from ..markdown import render_markdown
-from ..services import showing
+from ..services import baked, showing
 from ..services.errors import FieldError
 from ..credentials.errors import WorkLimitExceeded
 from .context import platform
 from .lookups import visible_credential_or_404
 from .negotiation import CREDENTIAL_TYPES, json_type, signed_json
-from .submitted import fetch_document, parse_document
+from .submitted import fetch_document, parse_document, parse_upload
 from .messages import words
 
 bp = Blueprint("verifier", __name__)
@@ -33,6 +33,13 @@ bp = Blueprint("verifier", __name__)
 @bp.context_processor
 def _helpers() -> dict:
     return {"md": render_markdown}  # sanitised Markdown (nh3) for criteria, narratives, comments
+
+
+@bp.app_context_processor
+def _baked_formats() -> dict:
+    """For templates/credentials/_baked.html, wherever it is included: the baked badge formats
+    of a credential row."""
+    return {"baked_formats": lambda row: baked.baked_formats(storage.get_session(), row)}
 
 
 
@@ -87,9 +94,20 @@ def qr_svg(uuid: str):
     return Response(export.qr_svg(verify_url(row.id)), mimetype="image/svg+xml")
 
 
+@bp.get("/credentials/<uuid>/badge.<any(png, svg):extension>")
+def baked_badge(uuid: str, extension: str):
+    """The achievement's image with this credential baked in (Open Badges 3.0 baked badge)."""
+    row = visible_credential_or_404(uuid, current_user)
+    mime, data = baked.baked_badge(storage.get_session(), row, extension)
+    name = export.download_name(showing.describe(json.loads(row.signed_json))["name"],
+                                suffix=f".{extension}")
+    return Response(data, mimetype=mime,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 class VerifyForm(FlaskForm):
     credential = TextAreaField("Paste a credential (JSON)", validators=[Optional()])
-    upload = FileField("Or upload a JSON file")
+    upload = FileField("Or upload a JSON file or a baked badge image (PNG or SVG)")
     url = URLField("Or give its URL", validators=[Optional(), Length(max=2000)])
 
 
@@ -128,7 +146,7 @@ def _submitted_document(form: VerifyForm) -> dict:
         data = upload.read(limit + 1)
         if len(data) > limit:
             raise FieldError("verify.upload-too-large", field="upload", limit=limit)
-        return parse_document(data, "upload")
+        return parse_upload(data, "upload")
     if (form.credential.data or "").strip():
         return parse_document(form.credential.data, "credential")
     if (form.url.data or "").strip():

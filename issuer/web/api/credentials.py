@@ -1,6 +1,9 @@
-"""Credentials in the JSON API: explained verification and the signed JSON of a stored credential."""
+"""Credentials in the JSON API: explained verification (of a credential given inline, by URL or\nbaked in a badge image) and the signed JSON of a stored credential."""
 
 from __future__ import annotations
+
+import base64
+import binascii
 
 from flask import g, jsonify
 
@@ -13,7 +16,7 @@ from ..errors import BadRequest
 from ..lookups import visible_credential_or_404
 from ..messages import words
 from ..negotiation import signed_json
-from ..submitted import fetch_document
+from ..submitted import fetch_document, parse_baked
 from .v1 import bp, require_token
 
 
@@ -28,13 +31,28 @@ def api_verify_explained():
             document = fetch_document(member(body, "url", str), "url")
         except FieldError as error:
             raise BadRequest(f"url: {words(error)}", kind="url-refused") from None
+    elif "baked" in body:
+        document = _baked_document(member(body, "baked", str))
     else:
-        raise BadRequest('send {"credential": {…}} or {"url": "…"}', kind="missing-member")
+        raise BadRequest('send {"credential": {…}}, {"url": "…"} or {"baked": "<base64 PNG or SVG>"}',
+                         kind="missing-member")
     result, explanation = showing.verify_explained(storage.get_session(), platform(), document,
                                                    g.api_user)
     payload = {key: explanation[key]
                for key in ("verified", "verdict", "checks", "warnings", "endorsements")}
     return jsonify({**payload, "result": result.as_dict()}), 200 if result.verified else 422
+
+
+def _baked_document(text: str) -> dict | str:
+    """The credential inside a baked badge image sent as base64 (PNG or SVG)."""
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequest("baked: must be a PNG or SVG image in base64", kind="wrong-type") from None
+    try:
+        return parse_baked(data, "baked")
+    except FieldError as error:
+        raise BadRequest(f"baked: {words(error)}", kind="baked-unreadable") from None
 
 
 @bp.get("/credentials/<uuid>")
