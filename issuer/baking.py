@@ -151,7 +151,7 @@ def _svg_root(data: bytes, field: str) -> ET.Element:
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
-        raise FieldError("baked.damaged-svg", field=field, error="DTDs and entities are not accepted") from None
+        raise FieldError("baked.svg-declarations", field=field) from None
     except ET.ParseError as error:
         raise FieldError("baked.damaged-svg", field=field, error=str(error)) from None
     if root.tag != f"{{{SVG_NS}}}svg":

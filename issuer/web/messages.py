@@ -129,6 +129,7 @@ MESSAGES = {
     "baked.not-an-image": "this file is neither JSON nor a PNG or SVG badge image",
     "baked.damaged-png": "the PNG file is damaged: its chunks cannot be read",
     "baked.damaged-svg": "the SVG file cannot be read ({error})",
+    "baked.svg-declarations": "the SVG declares a DTD or entities, which are not accepted here",
     "baked.no-credential": "this {format} image holds no credential (no baked badge inside)",
     "baked.several-credentials": "this {format} image holds {count} credentials; a baked badge "
                                  "holds exactly one",

@@ -22,7 +22,8 @@ from issuer.web import errors as web_errors
 from issuer.web.messages import MESSAGES, words
 
 PACKAGE = Path(issuer.__file__).parent
-SERVICE_MODULES = sorted((PACKAGE / "services").glob("*.py")) + [PACKAGE / "images.py"]
+SERVICE_MODULES = sorted((PACKAGE / "services").glob("*.py")) + [PACKAGE / "images.py",
+                                                                 PACKAGE / "baking.py"]
 RAISING_MODULES = SERVICE_MODULES + sorted((PACKAGE / "web").glob("*.py"))
 CLASSES = {name: cls for name, cls in vars(family).items()
            if inspect.isclass(cls) and issubclass(cls, family.ServiceError)}
