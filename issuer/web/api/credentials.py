@@ -1,4 +1,5 @@
-"""Credentials in the JSON API: explained verification (of a credential given inline, by URL or\nbaked in a badge image) and the signed JSON of a stored credential."""
+"""Credentials in the JSON API: explained verification (of a credential given inline, by URL or
+baked in a badge image) and the signed JSON of a stored credential."""
 
 from __future__ import annotations
 
