@@ -23,5 +23,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('community') as batch:
-        batch.drop_column('linkedin_organization_id')
+    # ALTER TABLE … DROP COLUMN in place (SQLite 3.35+): a batch copy of the table would have to
+    # drop a table that others reference.
+    op.drop_column('community', 'linkedin_organization_id')
