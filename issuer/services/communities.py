@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from .. import images
+from .. import images, linkedin
 from ..credentials.vocab import OB_CONTEXTS
 from ..storage import ROLES, Community, Membership, User
 from .issuers import issuer_profile, new_issuer
@@ -99,6 +99,14 @@ def _text(fields: dict, name: str, *, required: bool = True) -> str | None:
     return value
 
 
+def _linkedin_id(value: str | None) -> str | None:
+    """A LinkedIn company page id: digits only (spaces around them ignored), or None."""
+    value = (value or "").strip()
+    if value and not linkedin.valid_organization_id(value):
+        raise FieldError("community.linkedin-id-invalid", field="linkedin_organization_id")
+    return value or None
+
+
 def _free_slug(session: Session, wanted: str | None, name: str) -> str:
     """The requested slug if valid and free; a derived one (numbered if taken) when none is given."""
     if wanted and wanted.strip():
@@ -123,6 +131,8 @@ def _apply(session: Session, platform: Platform, community: Community, fields: d
     community.practice = _text(fields, "practice", required=False)
     community.open_membership = bool(fields.get("open_membership", community.open_membership))
     community.allow_peer_badges = bool(fields.get("allow_peer_badges", community.allow_peer_badges))
+    if "linkedin_organization_id" in fields:  # absent: unchanged; empty or None: cleared
+        community.linkedin_organization_id = _linkedin_id(fields["linkedin_organization_id"])
     if fields.get("image"):
         community.image = images.store_image(session, fields["image"], fields.get("image_filename") or "",
                                              fields.get("image_alt") or "")
@@ -139,6 +149,7 @@ def create_community(session: Session, platform: Platform, user: User, **fields)
     """A community, its issuer (own key and DID) and its creator as leader, in one transaction.
 
     Fields: name, slug (optional), domain, purpose, practice, open_membership, allow_peer_badges,
+    linkedin_organization_id (optional digits),
     image (bytes), image_filename, image_alt.
     """
     name = _text(fields, "name")

@@ -84,6 +84,8 @@ class Community(Base):
     practice: Mapped[str | None] = mapped_column(Text)
     open_membership: Mapped[bool] = mapped_column(default=True)
     allow_peer_badges: Mapped[bool] = mapped_column(default=False)
+    # its LinkedIn company page id (digits), named in members' "Add to profile" links
+    linkedin_organization_id: Mapped[str | None] = mapped_column(String(20))
     image_id: Mapped[str | None] = mapped_column(ForeignKey("stored_image.id"))
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuer.id"))
     created_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))

@@ -43,6 +43,8 @@ class CommunityForm(FlaskForm):
     alt = StringField("Image description (alt text)", validators=[Optional(), Length(max=300)])
     open_membership = BooleanField("Open membership: anyone can join without approval", default=True)
     allow_peer_badges = BooleanField("Members may award badges to each other")
+    linkedin_organization_id = StringField("LinkedIn organization id (optional)",
+                                           validators=[Optional(), Length(max=20)])
 
 
 class EditForm(CommunityForm):
@@ -65,7 +67,8 @@ def form_fields(form: CommunityForm) -> dict:
     upload = form.image.data if isinstance(form.image.data, FileStorage) and form.image.data else None
     data = upload.read() if upload else b""  # MAX_CONTENT_LENGTH already bounds the request
     fields = {name: getattr(form, name).data for name in ("name", "domain", "purpose", "practice",
-                                                         "open_membership", "allow_peer_badges")}
+                                                         "open_membership", "allow_peer_badges",
+                                                         "linkedin_organization_id")}
     return {**fields, "image": data or None, "image_filename": upload.filename if upload else "",
             "image_alt": form.alt.data, **({"slug": form.slug.data} if form.slug else {})}
 

@@ -25,6 +25,7 @@ MESSAGES = {
     "community.text-too-long": "use at most {limit} characters",
     "community.slug-invalid": "use up to 50 lower-case letters, digits or hyphens",
     "community.slug-taken": "a community with this address exists; choose another",
+    "community.linkedin-id-invalid": "use the digits of the community's LinkedIn company page id (at most 20), or leave it empty",
     "community.last-leader": "{name} is the last leader of {community}; make someone else leader first",
     "community.not-a-member": "you are not a member of {community}",
     "community.no-pending-request": "{name} has no pending request",

@@ -19,6 +19,7 @@ from wtforms.validators import Length, Optional
 from .. import export, storage
 from ..markdown import render_markdown
 from ..services import baked, showing
+from ..services.linkedin import add_to_linkedin
 from ..services.errors import FieldError
 from ..credentials.errors import WorkLimitExceeded
 from .context import platform
@@ -59,6 +60,7 @@ def credential(uuid: str):
     if not _wants_page():
         return signed_json(row.signed_json)
     page = showing.credential_page(storage.get_session(), platform(), row, current_user)
+    page["linkedin"] = add_to_linkedin(storage.get_session(), platform(), row, current_user)
     response = make_response(render_template("credentials/show.html", **page))
     response.headers["Vary"] = "Accept"  # the same URL is also the signed JSON
     return response

@@ -28,6 +28,7 @@ def community_json(community: Community, members: int | None = None) -> dict:
     found = {"slug": community.slug, "name": community.name, "domain": community.domain,
              "purpose": community.purpose, "practice": community.practice,
              "openMembership": community.open_membership, "allowPeerBadges": community.allow_peer_badges,
+             "linkedinOrganizationId": community.linkedin_organization_id,
              "did": community.issuer.did, "url": community.issuer.url,
              "image": community.issuer.image_url, "imageAlt": community.issuer.image_caption}
     return found if members is None else {**found, "members": members}
@@ -51,6 +52,9 @@ def fields_from(body: dict) -> dict:
     fields = {key: member(body, name, str, required=False) for name, key in TEXT_FIELDS.items()
               if name in body}
     fields.update({key: member(body, name, bool) for name, key in FLAGS.items() if name in body})
+    if "linkedinOrganizationId" in body:  # digits, or null (or "") to remove it
+        fields["linkedin_organization_id"] = (None if body["linkedinOrganizationId"] is None
+                                              else member(body, "linkedinOrganizationId", str))
     upload = member(body, "image", dict, required=False)
     if upload is not None:
         try:
