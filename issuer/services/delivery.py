@@ -142,7 +142,7 @@ def deliver(session: Session, platform: Platform, token: str, proof_jwt: object)
     """Check the key proof, spend its nonce and the token, and sign the award for the holder."""
     offer = offer_for_token(session, token)
     try:
-        proof = holder_proof.check(proof_jwt, audience=platform.base_url, now=now_utc())
+        proof = holder_proof.check(proof_jwt, audience=platform.urls.home(), now=now_utc())
     except holder_proof.ProofError as error:
         raise WalletRefused("proof.invalid", reason=str(error)) from None
     with transaction(session):
