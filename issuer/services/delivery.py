@@ -16,7 +16,7 @@ import json
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ..credentials import holder_proof
@@ -122,9 +122,10 @@ def offer_for_token(session: Session, token: str) -> CredentialOffer:
 
 
 def new_nonce(session: Session) -> str:
-    """A fresh c_nonce, accepted once in a key proof before it expires."""
+    """A fresh c_nonce, accepted once in a key proof before it expires (expired ones go)."""
     nonce, now = _secret(), now_utc()
     with transaction(session):
+        session.execute(delete(WalletNonce).where(WalletNonce.expires_at < now))
         session.add(WalletNonce(nonce_hash=_hash(nonce), created_at=now, expires_at=now + NONCE_LIFETIME))
     return nonce
 

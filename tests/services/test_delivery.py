@@ -9,7 +9,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from issuer.credentials import status
 from issuer.services import badges, delivery, issuing, verifying
@@ -158,3 +158,22 @@ def test_the_database_refuses_an_inconsistent_offer_nonce_or_log_row(demo, state
     with pytest.raises(IntegrityError):
         with engine.begin() as connection:
             connection.execute(text(statement))
+
+
+def test_a_nonce_is_used_once_and_expired_nonces_are_removed(demo):
+    from issuer.storage import WalletNonce
+
+    with demo.app_context():
+        session = get_session()
+        nonce = delivery.new_nonce(session)
+        with delivery.transaction(session):
+            delivery._use_nonce(session, nonce)
+        with pytest.raises(WalletRefused) as refused:
+            with delivery.transaction(session):
+                delivery._use_nonce(session, nonce)
+        assert refused.value.code == "proof.nonce-refused"
+        past = delivery.now_utc() - timedelta(hours=2)
+        session.execute(update(WalletNonce).values(created_at=past, expires_at=past + timedelta(hours=1)))
+        session.commit()
+        delivery.new_nonce(session)
+        assert session.scalar(select(func.count()).select_from(WalletNonce)) == 1
