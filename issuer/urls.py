@@ -67,6 +67,27 @@ class Urls:
         """An invitation to join a community."""
         return f"{self.base}/join/{token}"
 
+    # OpenID4VCI: the credential issuer is the service's base URL (its identifier, byte for byte).
+
+    def credential_issuer_metadata(self) -> str:
+        return f"{self.base}/.well-known/openid-credential-issuer"
+
+    def authorization_server_metadata(self) -> str:
+        return f"{self.base}/.well-known/oauth-authorization-server"
+
+    def credential_offer(self, secret: str) -> str:
+        """A credential offer by reference: answers once with the pre-authorized code."""
+        return f"{self.base}/oid4vci/offers/{secret}"
+
+    def oid4vci_token(self) -> str:
+        return f"{self.base}/oid4vci/token"
+
+    def oid4vci_nonce(self) -> str:
+        return f"{self.base}/oid4vci/nonce"
+
+    def oid4vci_credential(self) -> str:
+        return f"{self.base}/oid4vci/credential"
+
     # did:web (did:web §3.1): an issuer's DID names the page it belongs to; its DID document lives at
     # that page + /did.json, the platform's at /.well-known/did.json. None without an https base URL.
 

@@ -40,6 +40,18 @@ BUILDERS = {
     "image(id)": (lambda u: u.image(ID), f"{BASE}/images/{ID}", "communities.image", {"image_id": ID}),
     "invitation(token)": (lambda u: u.invitation("tok-3n_x"), f"{BASE}/join/tok-3n_x",
                           "communities.accept_invitation", {"token": "tok-3n_x"}),
+    "credential_issuer_metadata()": (lambda u: u.credential_issuer_metadata(),
+                                     f"{BASE}/.well-known/openid-credential-issuer",
+                                     "oid4vci.issuer_metadata", {}),
+    "authorization_server_metadata()": (lambda u: u.authorization_server_metadata(),
+                                        f"{BASE}/.well-known/oauth-authorization-server",
+                                        "oid4vci.authorization_server_metadata", {}),
+    "credential_offer(secret)": (lambda u: u.credential_offer("s3cr-t_x"), f"{BASE}/oid4vci/offers/s3cr-t_x",
+                                 "oid4vci.offer", {"secret": "s3cr-t_x"}),
+    "oid4vci_token()": (lambda u: u.oid4vci_token(), f"{BASE}/oid4vci/token", "oid4vci.token", {}),
+    "oid4vci_nonce()": (lambda u: u.oid4vci_nonce(), f"{BASE}/oid4vci/nonce", "oid4vci.nonce", {}),
+    "oid4vci_credential()": (lambda u: u.oid4vci_credential(), f"{BASE}/oid4vci/credential",
+                             "oid4vci.credential", {}),
     # a DID is served by its DID document (did:web §3.2)
     "platform_did()": (lambda u: keys.did_web_url(u.platform_did()), f"{BASE}/.well-known/did.json",
                        "public.did_document", {}),
@@ -48,6 +60,8 @@ BUILDERS = {
     "person_did(ada)": (lambda u: keys.did_web_url(u.person_did("ada")), f"{BASE}/people/ada/did.json",
                         "people.did_document", {"handle": "ada"}),
 }
+
+POSTED = {"oid4vci.token", "oid4vci.nonce", "oid4vci.credential"}  # endpoints only POST reaches
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +78,8 @@ def test_each_builder_reaches_the_route_that_serves_it(routes, name):
     url = build(Urls(BASE))
     assert url == expected  # byte for byte what signed credentials already embed
     assert url.startswith(BASE)
-    assert routes.match(url[len(BASE):] or "/", method="GET") == (endpoint, arguments)
+    method = "POST" if endpoint in POSTED else "GET"
+    assert routes.match(url[len(BASE):] or "/", method=method) == (endpoint, arguments)
     assert routes.build(endpoint, arguments, force_external=True).rstrip("/") == url  # and back
 
 

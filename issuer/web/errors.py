@@ -11,7 +11,7 @@ from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..services.errors import (DuplicateCredential, FieldError, Forbidden, Invalid, InvitationRefused,
-                               NotFound, RateLimited, ServiceError)
+                               NotFound, RateLimited, ServiceError, WalletRefused)
 from . import limits
 from .messages import words
 
@@ -21,7 +21,7 @@ PROBLEM = "application/problem+json"
 TYPES = "https://w3id.org/open-recognition/problems#"
 # How each blueprint answers an error: the JSON API (/api/v1) and the VC-API always with a
 # problem document; every other blueprint (the pages) negotiates (see wants_html).
-PROBLEM_BLUEPRINTS = frozenset({"api", "vcapi"})
+PROBLEM_BLUEPRINTS = frozenset({"api", "vcapi", "oid4vci"})
 # Service errors → (status, problem title, problem type, page title); the first match by class.
 SERVICE_ANSWERS = (
     (RateLimited, 429, "Too many endorsements", "rate-limited", "Too many attempts"),
@@ -31,6 +31,7 @@ SERVICE_ANSWERS = (
     (InvitationRefused, 410, "Gone", "invitation-refused", "Invitation refused"),
     (DuplicateCredential, 409, "Conflict", "duplicate-id", "Conflict"),
     (Invalid, 422, "Invalid credential", "invalid-document", "Invalid request"),
+    (WalletRefused, 400, "Refused", "wallet-refused", "Refused"),
 )
 RATE_LIMIT_WINDOW_SECONDS = 3600  # RateLimited counts the endorsements of the last hour
 

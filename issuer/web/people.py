@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import json
 
+from urllib.parse import quote
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import services, storage
+from markupsafe import Markup
+
+from .. import export, services, storage
 from ..markdown import render_markdown
-from ..services import recognition
+from ..services import delivery, recognition
 from ..services.errors import FieldError
 from .lookups import person_or_404
 from .messages import words
+from .context import platform
 from .negotiation import PROFILE_TYPES, json_type
 
 bp = Blueprint("people", __name__)
@@ -68,6 +73,22 @@ def inbox():
         accepted=[i for i in items if i.row.consent == "accepted"],
         declined=[i for i in items if i.row.consent == "declined"],
         given=recognition.given(session, current_user))
+
+
+@bp.post("/me/recognition/<uuid>/wallet-offer")
+@login_required
+def wallet_offer(uuid: str):
+    """A new single-use OpenID4VCI offer of the recipient's badge: a link and a QR code."""
+    session = storage.get_session()
+    award = session.get(storage.Award, uuid) if len(uuid) <= 36 else None
+    if award is None:
+        abort(404)
+    offer, secret = delivery.create_offer(session, platform(), current_user, award)
+    offer_uri = ("openid-credential-offer://?credential_offer_uri="
+                 + quote(platform().urls.credential_offer(secret), safe=""))
+    return render_template("people/wallet_offer.html", award=award, offer=offer, offer_uri=offer_uri,
+                           qr=Markup(export.qr_svg(offer_uri)),
+                           minutes=int(delivery.OFFER_LIFETIME.total_seconds() // 60))
 
 
 @bp.post("/me/recognition/<uuid>/<action>")

@@ -1,0 +1,162 @@
+"""The real OpenID4VCI wallets against the service over https on loopback.
+
+``@openid4vc/openid4vci`` 0.4.6 (OpenWallet Foundation, inside Credo) and
+``@digitalbazaar/oid4-client`` 5.10.0 each walk offer → metadata → token → nonce → proof →
+credential against a live server whose base URL is https (a throw-away CA, trusted by the Node
+wallets through NODE_EXTRA_CA_CERTS). The credential each receives verifies in
+``@digitalcredentials/verifier-core`` with no warnings and names the wallet's DID as subject; a
+replayed offer or code is refused by the same client; revoking the award after delivery makes
+the verifier say revoked.
+
+The server answers https and, on the same port, plain http: the reference verifier's offline
+loader reaches our did:web documents only over http on loopback (it maps did:web's https URL to
+http, tests/interop/js/loader.mjs). The status list is read from the server and handed in by
+its https URL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import ssl
+import subprocess
+import threading
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from bench.w3c_suites import make_certificates
+from issuer.services import badges, delivery, recognition
+from issuer.storage import Achievement, Award, User, get_session
+from tests.conftest import make_app
+
+try:
+    from . import harness
+except ImportError:
+    import harness
+
+CLIENTS = {"openid4vc": "oid4vci-owf.mjs", "digitalbazaar": "oid4vci-db.mjs"}
+
+
+class HttpsServer:
+    """The app on 127.0.0.1 with an https base URL; TLS when the client starts a handshake."""
+
+    def __init__(self, data_dir: Path):
+        self.ca, cert, key = make_certificates(data_dir)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(cert), str(key))
+        holder = {}
+        self._server = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start),
+                                   threaded=True)
+        accept = self._server.get_request
+
+        def get_request():
+            connection, address = accept()
+            connection.settimeout(10)
+            try:
+                first = connection.recv(1, socket.MSG_PEEK)
+            except OSError:
+                first = b""
+            if first == b"\x16":  # a TLS ClientHello
+                connection = context.wrap_socket(connection, server_side=True)
+            connection.settimeout(None)
+            return connection, address
+
+        self._server.get_request = get_request
+        self.url = f"https://127.0.0.1:{self._server.port}"
+        self.plain = f"http://127.0.0.1:{self._server.port}/"
+        self.app = holder["app"] = make_app(data_dir / "data", ISSUER_BASE_URL=self.url, ISSUER_DEMO=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self):
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+        self._server.server_close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    harness.ensure_installed()
+    live = HttpsServer(tmp_path_factory.mktemp("oid4vci-live"))
+    yield live
+    live.close()
+
+
+def _new_offer(server) -> tuple[str, str]:
+    """(award id, offer URI) of a new badge chen accepted and offers to a wallet."""
+    with server.app.app_context():
+        session, platform = get_session(), server.app.extensions["issuer.platform"]
+        people = {u.handle: u for u in session.scalars(select(User))}
+        achievement = session.scalar(select(Achievement).where(Achievement.name == "FAQ gardener"))
+        row = badges.issue_badge(session, platform, achievement=achievement, recipient=people["chen"],
+                                 author=people["amara"])
+        recognition.set_consent(session, people["chen"], row.id, "accepted")
+        _, secret = delivery.create_offer(session, platform, people["chen"], session.get(Award, row.id))
+        return row.id, ("openid-credential-offer://?credential_offer_uri="
+                        + quote(platform.urls.credential_offer(secret), safe=""))
+
+
+def _run_wallet(server, script: str, offer_uri: str) -> dict:
+    env = {**os.environ, "NODE_EXTRA_CA_CERTS": str(server.ca)}
+    done = subprocess.run([harness.node_path(), str(harness.JS_DIR / script)],
+                          input=json.dumps({"offerUri": offer_uri}), capture_output=True, text=True,
+                          cwd=harness.NODE_DIR, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+def _verify(js, server, credential: dict, dids: list[str]) -> dict:
+    status = credential["credentialStatus"]
+    url = status["statusListCredential"]
+    served = server.app.test_client().get(urlsplit(url).path, headers={"Accept": "application/json"})
+    assert served.status_code == 200
+    registry = {did: {"name": "Test issuer", "url": server.url, "location": "Test"} for did in dids}
+    return js.verify_core(credential, allow_http=[server.plain], registry=registry,
+                          documents={url: served.get_json()})
+
+
+def _issuer_dids(server) -> list[str]:
+    from issuer.storage import Issuer
+    with server.app.app_context():
+        return [issuer.did for issuer in get_session().scalars(select(Issuer))]
+
+
+@pytest.mark.parametrize("client", sorted(CLIENTS))
+def test_a_wallet_takes_the_badge_bound_to_its_did_and_sees_it_revoked(js, server, client):
+    award_id, offer_uri = _new_offer(server)
+    received = _run_wallet(server, CLIENTS[client], offer_uri)
+    credential = received["credential"]
+    assert credential["credentialSubject"]["id"] == received["did"]
+    assert received["did"].startswith("did:key:z6Mk")
+    assert credential["issuer"]["id"].startswith("did:web:127.0.0.1")
+    if client == "openid4vc":  # the 1.0 shape: configuration id and proofs
+        assert received["version"] == "V1"
+        [request] = received["requests"]
+        assert request["credential_configuration_id"] == "OpenBadgeCredential_ldp_vc"
+        assert "invalid_grant" in received["replays"]["code"]  # the code again: refused
+    else:  # draft 13: a proof-less request first, then format + credential_definition + proof
+        first, second = received["requests"]
+        assert "proof" not in first and second["format"] == "ldp_vc" and "jwt" in second["proof"]
+    assert "404" in received["replays"]["offer"]  # the offer again: refused
+    dids = _issuer_dids(server)
+    result = _verify(js, server, credential, dids)
+    assert result["verified"] is True, result.get("errors")
+    assert result["warnings"] == [], result["warnings"]
+
+    with server.app.app_context():
+        session = get_session()
+        award = session.get(Award, award_id)
+        copy = delivery.holder_copy(session, award, received["did"])
+        assert copy is not None and json.loads(copy.signed_json) == credential
+        leader = session.scalar(select(User).where(User.handle == "amara"))
+        badges.revoke_badge(session, server.app.extensions["issuer.platform"], award, leader,
+                            "Awarded by mistake.")
+    revoked = _verify(js, server, credential, dids)
+    assert revoked["verified"] is False and revoked["errors"] == ["revocation_status: not valid"]
+    steps = {step["id"]: step["valid"] for step in revoked["result"]["log"]}
+    assert steps["revocation_status"] is False and steps["valid_signature"] is True
