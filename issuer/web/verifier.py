@@ -7,10 +7,13 @@ not yet accepted and public answers 404 to everyone but its recipient and author
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, make_response, render_template
-from flask_login import current_user
+from flask import (Blueprint, Response, abort, current_app, make_response, render_template, request,
+                   url_for)
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from flask_wtf.file import FileField
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import TextAreaField, URLField
@@ -18,7 +21,7 @@ from wtforms.validators import Length, Optional
 
 from .. import export, storage
 from ..markdown import render_markdown
-from ..services import showing
+from ..services import lcw, showing
 from ..services.errors import FieldError
 from ..credentials.errors import WorkLimitExceeded
 from .context import platform
@@ -85,6 +88,31 @@ def qr_png(uuid: str):
 def qr_svg(uuid: str):
     row = visible_credential_or_404(uuid, current_user)
     return Response(export.qr_svg(verify_url(row.id)), mimetype="image/svg+xml")
+
+
+def lcw_links(offer) -> dict:
+    """The request LCW 2.2.10 binds (DIDAuth) and stores: the email-safe lcw.app page and the
+    dccrequest:// deep link, both carrying our origin, the challenge and where to post."""
+    query = urlencode({"issuer": request.host_url.rstrip("/"), "auth_type": "bearer",
+                       "challenge": offer.challenge,
+                       "vc_request_url": url_for("lcw.didauth", offer_id=offer.id, _external=True)})
+    return {"web": "https://lcw.app/request.html?" + query, "app": "dccrequest://request?" + query,
+            "interaction": url_for("lcw.interaction", offer_id=offer.id, iuv=1, _external=True)}
+
+
+@bp.get("/credentials/<uuid>/lcw")
+@login_required
+def lcw_request(uuid: str):
+    """A fresh single-use Learner Credential Wallet request for the recipient's own badge."""
+    row = visible_credential_or_404(uuid, current_user)
+    if row.award is None:
+        abort(404)
+    offer = lcw.open_offer(storage.get_session(), platform(), current_user, row.award)
+    links = lcw_links(offer)
+    response = make_response(render_template("credentials/lcw.html", row=row, links=links,
+                                             qr=Markup(export.qr_svg(links["web"]))))
+    response.headers["Cache-Control"] = "no-store"  # a single-use challenge
+    return response
 
 
 class VerifyForm(FlaskForm):
