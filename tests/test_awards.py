@@ -34,7 +34,7 @@ def test_the_migrated_database_has_the_models_check_constraints(demo):
     inspector = inspect(demo.extensions["issuer.engine"])
     expected = {table: names for table, names in _checks_in_models().items() if names}
     assert set(expected) == {"issuer", "status_list", "award", "issued_credential", "membership",
-                             "invitation"}
+                             "invitation", "credential_offer", "wallet_nonce", "award_event"}
     for table, names in expected.items():
         assert {c["name"] for c in inspector.get_check_constraints(table)} == names, table
 

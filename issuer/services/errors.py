@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..errors import FieldError, ServiceError
 
 __all__ = ["DuplicateCredential", "FieldError", "Forbidden", "Invalid", "InvitationRefused",
-           "NotFound", "RateLimited", "ServiceError"]
+           "NotFound", "RateLimited", "ServiceError", "WalletRefused"]
 
 
 class Forbidden(ServiceError):
@@ -34,3 +34,8 @@ class DuplicateCredential(ServiceError):
 
 class Invalid(ServiceError):
     """A request the service refuses to carry out as given (an API member missing or unusable)."""
+
+
+class WalletRefused(ServiceError):
+    """A wallet's step that cannot go on (unknown, used or expired offer, code, token or nonce,
+    or a key proof that does not hold); the wallet APIs answer it as an OAuth error."""

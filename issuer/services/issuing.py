@@ -30,7 +30,7 @@ def issue(session: Session, platform: Platform, credential: dict, *, issuer: Iss
           created: str | None = None, suites: tuple[str, ...] | None = None,
           award: Award | None = None, row_id: str | None = None,
           guard: Callable[[Session], None] | None = None, credential_id: str | None = None,
-          status_entry: bool | None = None) -> IssuedCredential:
+          status_entry: bool | None = None, holder_did: str | None = None) -> IssuedCredential:
     """Complete, check, sign and store one credential in one unit of work (see transaction).
 
     ``award`` is the recognition the credential is the custodial copy of, stored in the same
@@ -40,7 +40,8 @@ def issue(session: Session, platform: Platform, credential: dict, *, issuer: Iss
     that must still hold when the row is inserted); it raises to refuse.
     ``credential_id`` is the credential's id (VC-API ``options.credentialId``);
     ``status_entry`` True adds this service's revocation entry, False leaves it out, None
-    decides as :func:`wants_status_entry` says.
+    decides as :func:`wants_status_entry` says. ``holder_did`` marks the row as a copy of
+    ``award`` bound to that holder (None: the award's custodial copy).
     """
     suites = suites or (SUITES if platform.legacy_proof else SUITES[:1])
     with transaction(session):
@@ -50,7 +51,7 @@ def issue(session: Session, platform: Platform, credential: dict, *, issuer: Iss
                     if guard is not None:
                         guard(session)
                     return _issue_once(session, platform, credential, issuer, created, suites,
-                                       award, row_id, credential_id, status_entry)
+                                       award, row_id, credential_id, status_entry, holder_did)
             except IntegrityError:  # a status index, a new list or an id taken at the same moment
                 if attempt == 2:
                     raise
@@ -58,8 +59,8 @@ def issue(session: Session, platform: Platform, credential: dict, *, issuer: Iss
 
 
 def _issue_once(session, platform, credential, issuer, created, suites, award,
-                row_id, credential_id, status_entry) -> IssuedCredential:
-    row = IssuedCredential(id=row_id or str(uuid.uuid4()), issuer_id=issuer.id)
+                row_id, credential_id, status_entry, holder_did=None) -> IssuedCredential:
+    row = IssuedCredential(id=row_id or str(uuid.uuid4()), issuer_id=issuer.id, holder_did=holder_did)
     if status_entry is None:
         status_entry = wants_status_entry(credential)
     document = issuance.complete(

@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from .rate_limits import RateLimitCounter
-from .models import Award, Base, IssuedCredential, Issuer, SigningKey, StatusList
+from .models import (Award, AwardEvent, Base, CredentialOffer, IssuedCredential, Issuer, SigningKey,
+                     StatusList, WalletNonce)
 from .people import (ROLES, Achievement, ApiToken, Community, Invitation, Membership, StoredImage,
                      User)
 
-__all__ = ["Award", "Base", "IssuedCredential", "Issuer", "SigningKey", "StatusList", "init_app",
+__all__ = ["Award", "AwardEvent", "CredentialOffer", "WalletNonce", "Base", "IssuedCredential", "Issuer", "SigningKey", "StatusList", "init_app",
            "ROLES", "Achievement", "ApiToken", "Community", "Invitation", "Membership",
            "StoredImage", "User", "RateLimitCounter",
            "MAX_ID", "in_id_range", "get_session", "issuer_by_slug", "issuer_by_did", "credential_by_uuid",

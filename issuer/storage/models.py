@@ -204,3 +204,75 @@ class IssuedCredential(Base):
 
     issuer: Mapped[Issuer] = relationship()
     award: Mapped[Award | None] = relationship(back_populates="credentials")
+
+
+AWARD_EVENTS = ("offer-created", "sent-to-wallet")
+
+
+class CredentialOffer(Base):
+    """An offer to take an award to a wallet: single use and short lived, made by its recipient.
+
+    Only hashes of its secrets are stored. The offer secret (in the offer's URL) answers once
+    with a pre-authorized code; the code is redeemed once for an access token; the token is
+    used once, for the copy bound to the wallet's DID (``holder_did``, ``delivered_at``).
+    """
+
+    __tablename__ = "credential_offer"
+    __table_args__ = (CheckConstraint("expires_at > created_at", name="ck_credential_offer_expiry"),
+                      CheckConstraint("(code_hash IS NULL) = (opened_at IS NULL)",
+                                      name="ck_credential_offer_code_when_opened"),
+                      CheckConstraint("(token_hash IS NULL) = (redeemed_at IS NULL)",
+                                      name="ck_credential_offer_token_when_redeemed"),
+                      CheckConstraint("(holder_did IS NULL) = (delivered_at IS NULL)",
+                                      name="ck_credential_offer_holder_when_delivered"),
+                      CheckConstraint("redeemed_at IS NULL OR opened_at IS NOT NULL",
+                                      name="ck_credential_offer_redeemed_after_opened"),
+                      CheckConstraint("delivered_at IS NULL OR redeemed_at IS NOT NULL",
+                                      name="ck_credential_offer_delivered_after_redeemed"),
+                      UniqueConstraint("secret_hash", name="uq_credential_offer_secret"),
+                      UniqueConstraint("code_hash", name="uq_credential_offer_code"),
+                      UniqueConstraint("token_hash", name="uq_credential_offer_token"),
+                      Index("ix_credential_offer_award", "award_id"))
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    award_id: Mapped[str] = mapped_column(ForeignKey("award.id"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    token_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    opened_at: Mapped[datetime | None] = mapped_column(default=None)  # the offer URL answered
+    redeemed_at: Mapped[datetime | None] = mapped_column(default=None)  # the code was exchanged
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)  # the copy was sent
+    holder_did: Mapped[str | None] = mapped_column(String(512))
+
+    award: Mapped[Award] = relationship()
+
+
+class WalletNonce(Base):
+    """A ``c_nonce`` handed to a wallet (its hash): accepted once in a proof, before it expires."""
+
+    __tablename__ = "wallet_nonce"
+    __table_args__ = (CheckConstraint("expires_at > created_at", name="ck_wallet_nonce_expiry"),)
+
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AwardEvent(Base):
+    """One step of an award's way to its holder, logged on the award ("sent to a wallet on …")."""
+
+    __tablename__ = "award_event"
+    __table_args__ = (one_of("award_event", "kind", AWARD_EVENTS),
+                      CheckConstraint("kind <> 'sent-to-wallet' OR holder_did IS NOT NULL",
+                                      name="ck_award_event_sent_names_holder"),
+                      Index("ix_award_event_award", "award_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    award_id: Mapped[str] = mapped_column(ForeignKey("award.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    holder_did: Mapped[str | None] = mapped_column(String(512))

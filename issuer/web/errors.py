@@ -11,7 +11,7 @@ from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..services.errors import (DuplicateCredential, FieldError, Forbidden, Invalid, InvitationRefused,
-                               NotFound, RateLimited, ServiceError)
+                               NotFound, RateLimited, ServiceError, WalletRefused)
 from . import limits
 from .messages import words
 
@@ -31,6 +31,7 @@ SERVICE_ANSWERS = (
     (InvitationRefused, 410, "Gone", "invitation-refused", "Invitation refused"),
     (DuplicateCredential, 409, "Conflict", "duplicate-id", "Conflict"),
     (Invalid, 422, "Invalid credential", "invalid-document", "Invalid request"),
+    (WalletRefused, 400, "Refused", "wallet-refused", "Refused"),
 )
 RATE_LIMIT_WINDOW_SECONDS = 3600  # RateLimited counts the endorsements of the last hour
 

@@ -1,0 +1,160 @@
+"""Copies of an award bound to a holder's DID, and the offers that lead to them: only the
+recipient of an accepted, unrevoked badge creates an offer; its secret, code, token and the
+proof's nonce are each used once; each step is logged on the award; revoking the award revokes
+every copy, and the served status list says so."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from issuer.credentials import status
+from issuer.services import badges, delivery, issuing, verifying
+from issuer.services.errors import Forbidden, NotFound, WalletRefused
+from issuer.storage import Award, CredentialOffer, IssuedCredential, User, get_session
+from tests.conftest import make_app
+
+HOLDER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    app = make_app(tmp_path_factory.mktemp("delivery"), ISSUER_DEMO=True)
+    yield app
+    app.extensions["issuer.engine"].dispose()
+
+
+def _accepted_badge(session, *, skip=0) -> Award:
+    return session.scalars(select(Award).where(
+        Award.kind == "badge", Award.consent == "accepted", Award.revoked_at.is_(None),
+        Award.recipient_user_id.is_not(None)).order_by(Award.id)).all()[skip]
+
+
+def test_only_the_recipient_of_an_accepted_unrevoked_badge_creates_an_offer(demo):
+    with demo.app_context():
+        session, platform = get_session(), demo.extensions["issuer.platform"]
+        award = _accepted_badge(session)
+        recipient = session.get(User, award.recipient_user_id)
+        stranger = session.scalar(select(User).where(User.id != recipient.id))
+        with pytest.raises(NotFound):
+            delivery.create_offer(session, platform, stranger, award)
+        award.consent = "pending"
+        with pytest.raises(Forbidden) as refused:
+            delivery.create_offer(session, platform, recipient, award)
+        assert refused.value.code == "offer.not-accepted"
+        session.rollback()
+        endorsement = session.scalar(select(Award).where(Award.kind == "endorsement",
+                                                         Award.recipient_user_id.is_not(None)))
+        with pytest.raises(Forbidden):
+            delivery.create_offer(session, platform, session.get(User, endorsement.recipient_user_id),
+                                  endorsement)
+        offer, secret = delivery.create_offer(session, platform, recipient, award)
+        assert offer.expires_at - offer.created_at == delivery.OFFER_LIFETIME
+        stored = session.get(CredentialOffer, offer.id)
+        assert secret not in (stored.secret_hash, stored.code_hash) and len(secret) >= 40
+        assert [e.kind for e in delivery.events(session, award)][-1] == "offer-created"
+
+
+def test_an_offer_its_code_and_its_token_are_each_used_once(demo):
+    with demo.app_context():
+        session, platform = get_session(), demo.extensions["issuer.platform"]
+        award = _accepted_badge(session)
+        recipient = session.get(User, award.recipient_user_id)
+        offer, secret = delivery.create_offer(session, platform, recipient, award)
+        opened, code = delivery.open_offer(session, secret)
+        assert opened.id == offer.id
+        with pytest.raises(WalletRefused):
+            delivery.open_offer(session, secret)
+        _, token, lifetime = delivery.redeem_code(session, code)
+        assert lifetime > 0
+        with pytest.raises(WalletRefused):
+            delivery.redeem_code(session, code)
+        assert delivery.offer_for_token(session, token).id == offer.id
+        with pytest.raises(WalletRefused):
+            delivery.offer_for_token(session, "not-a-token")
+
+
+def test_an_expired_offer_is_refused(demo):
+    with demo.app_context():
+        session, platform = get_session(), demo.extensions["issuer.platform"]
+        award = _accepted_badge(session)
+        offer, secret = delivery.create_offer(session, platform, session.get(User, award.recipient_user_id),
+                                              award)
+        session.execute(update(CredentialOffer).where(CredentialOffer.id == offer.id).values(
+            created_at=offer.created_at - timedelta(hours=1),
+            expires_at=offer.created_at - timedelta(minutes=1)))
+        session.commit()
+        with pytest.raises(WalletRefused):
+            delivery.open_offer(session, secret)
+
+
+def test_a_holder_copy_is_the_award_bound_to_the_holder_signed_once(demo):
+    with demo.app_context():
+        session, platform = get_session(), demo.extensions["issuer.platform"]
+        award = _accepted_badge(session, skip=1)
+        copy = delivery.sign_holder_copy(session, platform, award, HOLDER)
+        assert delivery.sign_holder_copy(session, platform, award, HOLDER).id == copy.id
+        assert (copy.award_id, copy.holder_did) == (award.id, HOLDER)
+        custodial, signed = json.loads(award.credential.signed_json), json.loads(copy.signed_json)
+        assert signed["credentialSubject"]["id"] == HOLDER
+        assert signed["credentialSubject"]["achievement"] == custodial["credentialSubject"]["achievement"]
+        for same in ("issuer", "validFrom", "awardedDate", "type", "@context"):
+            assert signed.get(same) == custodial.get(same), same
+        assert signed["id"] != custodial["id"] and copy.vc_id == signed["id"]
+        assert signed["credentialStatus"]["statusListIndex"] != custodial["credentialStatus"]["statusListIndex"]
+        result = verifying.verifier(session, platform, fetch=False).verify(signed)
+        assert result.verified, result.checks
+        kinds = [(e.kind, e.holder_did) for e in delivery.events(session, award)]
+        assert kinds[-2:] == [("sent-to-wallet", HOLDER)] * 2
+
+
+def test_revoking_the_award_after_delivery_revokes_the_copy_in_the_served_list(demo):
+    with demo.app_context():
+        session, platform = get_session(), demo.extensions["issuer.platform"]
+        award = _accepted_badge(session, skip=2)
+        copy = delivery.sign_holder_copy(session, platform, award, HOLDER)
+        leader = session.scalar(select(User).where(User.handle == "amara"))
+        entry = json.loads(copy.signed_json)["credentialStatus"]
+        assert not _served_bit(demo, entry)
+        badges.revoke_badge(session, platform, award, leader, "Awarded by mistake.")
+        session.refresh(copy)
+        assert copy.revoked_at is not None
+        assert _served_bit(demo, entry)
+        result = verifying.verifier(session, platform, fetch=False).verify(json.loads(copy.signed_json))
+        assert not result.verified
+        with pytest.raises(Forbidden):
+            delivery.sign_holder_copy(session, platform, award, "did:key:z6MkotherHolder")
+
+
+def _served_bit(app, entry) -> bool:
+    path = entry["statusListCredential"].split("://", 1)[1].partition("/")[2]
+    listing = app.test_client().get("/" + path, headers={"Accept": "application/json"}).get_json()
+    bits = status.StatusList.decode(listing["credentialSubject"]["encodedList"])
+    return bits.get(int(entry["statusListIndex"]))
+
+
+@pytest.mark.parametrize("statement", [
+    "INSERT INTO award_event (award_id, kind, at) SELECT id, 'emailed', created_at FROM award",
+    "INSERT INTO award_event (award_id, kind, at) SELECT id, 'sent-to-wallet', created_at FROM award",
+    "INSERT INTO credential_offer (id, award_id, created_by, secret_hash, created_at, expires_at) "
+    "SELECT id, id, recipient_user_id, id, created_at, created_at FROM award "
+    "WHERE recipient_user_id IS NOT NULL",
+    "INSERT INTO credential_offer (id, award_id, created_by, secret_hash, code_hash, created_at, "
+    "expires_at) SELECT id, id, recipient_user_id, id, id, created_at, created_at + INTERVAL '1' DAY "
+    "FROM award WHERE recipient_user_id IS NOT NULL",
+    "INSERT INTO wallet_nonce (nonce_hash, created_at, expires_at) SELECT id, created_at, created_at "
+    "FROM award",
+])
+def test_the_database_refuses_an_inconsistent_offer_nonce_or_log_row(demo, statement):
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    engine = demo.extensions["issuer.engine"]
+    if engine.dialect.name == "sqlite":
+        statement = statement.replace("created_at + INTERVAL '1' DAY", "'2999-01-01 00:00:00'")
+    with pytest.raises(IntegrityError):
+        with engine.begin() as connection:
+            connection.execute(text(statement))
