@@ -4,87 +4,52 @@ LCW 2.2.10 (see DELIVERY.md §2) signs a DIDAuth presentation (Ed25519Signature2
 ``authentication``, our challenge; a domain only on the VC-API exchange) with a did:key and posts
 it: bare to the ``vc_request_url`` of the legacy link, wrapped in ``{"verifiablePresentation": …}``
 on the VC-API exchange. Either way the service checks the proof, that the key is the holder's and
-that the challenge is one it handed out and not yet used, then signs a copy of the award bound to
-the holder DID (issuer.services.delivery).
+that the challenge is the offer's, then spends the offer and signs the award's copy bound to the
+holder DID (issuer.services.delivery).
 
-An offer (an exchange) is single use and short lived; only the recipient opens one, only for an
-accepted award.
+The offer is delivery's :class:`CredentialOffer` (single use, short lived, created by the
+recipient of an accepted badge). Its secret is the exchange's name in the URLs; the challenge is
+derived from it (:func:`challenge_of`), so nothing more is stored and a challenge shown in a
+link or a presentation request does not reveal the secret. The whole offer is spent in one
+conditional update when the copy is signed: a replayed challenge finds it gone.
 """
 
 from __future__ import annotations
 
-import json
+import base64
+import hashlib
 import secrets
-import threading
-import time
-from dataclasses import dataclass
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..credentials import keys
 from ..credentials.errors import CredentialError
-from ..storage import Award, IssuedCredential, User
-from .errors import Forbidden, Invalid, NotFound
-from .platform import Platform
+from ..storage import CredentialOffer, IssuedCredential
+from . import delivery
+from .errors import Invalid, WalletRefused
+from .platform import Platform, now_utc
 from .transaction import transaction
 from .verifying import verifier
 
 DIDAUTH_SUITE = "Ed25519Signature2020"
-OFFER_SECONDS = 15 * 60
 
 
-@dataclass(frozen=True)
-class Offer:
-    """One exchange: its id (in the URLs), the challenge the wallet signs, the award it delivers."""
-
-    id: str
-    challenge: str
-    award_id: str
-    expires_at: float
+def challenge_of(secret: str) -> str:
+    """The DIDAuth challenge of the offer with this secret (one-way: it does not reveal it)."""
+    digest = hashlib.sha256(b"lcw-didauth-challenge\0" + secret.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-# Offers live here until the offer model of issuer.services.delivery is merged in.
-_OFFERS: dict[str, Offer] = {}
-_USED: set[str] = set()
-_LOCK = threading.Lock()
-
-
-def open_offer(session: Session, platform: Platform, user: User, award: Award) -> Offer:
-    """A new single-use offer of ``award`` to its recipient ``user`` (accepted awards only)."""
-    if award.recipient_user_id != user.id:
-        raise Forbidden("wallet.not-the-recipient")
-    if award.consent != "accepted":
-        raise Invalid("wallet.not-accepted")
-    if award.revoked_at is not None:
-        raise Invalid("wallet.revoked")
-    offer = Offer(secrets.token_urlsafe(18), secrets.token_urlsafe(24), award.id,
-                  time.time() + OFFER_SECONDS)
-    with _LOCK:
-        _OFFERS[offer.id] = offer
-    return offer
-
-
-def find_offer(session: Session, offer_id: str) -> Offer:
-    """The open offer ``offer_id``; unknown, used and expired ones are refused by name."""
-    with _LOCK:
-        offer = _OFFERS.get(offer_id)
-        used = offer_id in _USED
-    if used:
-        raise Invalid("wallet.offer-used")
+def find_offer(session: Session, secret: str) -> CredentialOffer:
+    """The live, unused offer named by its secret; anything else is refused by name."""
+    offer = session.scalar(select(CredentialOffer).where(
+        CredentialOffer.secret_hash == delivery._hash(secret or ""),
+        CredentialOffer.opened_at.is_(None), CredentialOffer.expires_at > now_utc()))
     if offer is None:
-        raise NotFound("wallet.offer-unknown")
-    if offer.expires_at < time.time():
-        raise Invalid("wallet.offer-expired")
+        raise WalletRefused("offer.unknown")
+    delivery.check_deliverable(offer.award)
     return offer
-
-
-def _take(offer: Offer) -> None:
-    """Use the offer up: the second of two posts with the same challenge is refused."""
-    with _LOCK:
-        if offer.id in _USED:
-            raise Invalid("wallet.offer-used")
-        _USED.add(offer.id)
-        _OFFERS.pop(offer.id, None)
 
 
 def check_didauth(session: Session, platform: Platform, presentation: object, *, challenge: str,
@@ -126,31 +91,23 @@ def check_didauth(session: Session, platform: Platform, presentation: object, *,
     return holder
 
 
-def answer_didauth(session: Session, platform: Platform, offer_id: str, presentation: object, *,
-                   domain: str | None = None) -> str:
-    """Check the presentation against the offer, use the offer up, and return the signed JSON of
-    the award's copy bound to the holder."""
-    offer = find_offer(session, offer_id)
-    holder = check_didauth(session, platform, presentation, challenge=offer.challenge, domain=domain)
-    _take(offer)
-    award = session.get(Award, offer.award_id)
-    if award is None or award.revoked_at is not None:
-        raise Invalid("wallet.revoked")
-    return _sign_holder_copy(session, platform, award, holder)
-
-
-def _sign_holder_copy(session: Session, platform: Platform, award: Award, holder: str) -> str:
-    """The award's credential signed again with credentialSubject.id = ``holder``."""
-    from .issuing import issue
-    from ..storage import Issuer
-
-    custodial = (session.query(IssuedCredential)
-                 .filter_by(award_id=award.id, holder_did=None).one())
-    credential = json.loads(custodial.signed_json)
-    for member in ("id", "proof", "credentialStatus"):
-        credential.pop(member, None)
-    credential["credentialSubject"] = dict(credential["credentialSubject"], id=holder)
-    row = issue(session, platform, credential, issuer=session.get(Issuer, custodial.issuer_id))
+def answer_didauth(session: Session, platform: Platform, secret: str, presentation: object, *,
+                   domain: str | None = None) -> IssuedCredential:
+    """Check the presentation against the offer, spend the offer, and sign the award's copy bound
+    to the holder (logged on the award as sent to a wallet)."""
+    offer = find_offer(session, secret)
+    holder = check_didauth(session, platform, presentation, challenge=challenge_of(secret),
+                           domain=domain)
+    now = now_utc()
+    spent = {"opened_at": now, "code_hash": delivery._hash(secrets.token_urlsafe(32)),
+             "redeemed_at": now, "token_hash": delivery._hash(secrets.token_urlsafe(32)),
+             "delivered_at": now, "holder_did": holder}
     with transaction(session):
-        row.award_id, row.holder_did = award.id, holder
-    return row.signed_json
+        done = session.execute(update(CredentialOffer).where(
+            CredentialOffer.id == offer.id, CredentialOffer.opened_at.is_(None),
+            CredentialOffer.expires_at > now).values(**spent)
+            .execution_options(synchronize_session=False))
+        if done.rowcount != 1:  # a replay that raced the first post
+            raise WalletRefused("offer.unknown")
+        row = delivery.sign_holder_copy(session, platform, offer.award, holder)
+    return row

@@ -110,13 +110,7 @@ MESSAGES = {
                            "a new id or leave it out",
     "credential.id-ambiguous": "credentialId: several credentials were issued with the id {id!r}, "
                                "so it does not say which one is meant",
-    # the Learner Credential Wallet (DIDAuth) and wallet offers
-    "wallet.not-the-recipient": "only the recipient can send this badge to a wallet",
-    "wallet.not-accepted": "accept the badge before sending it to a wallet",
-    "wallet.revoked": "this badge is revoked; it cannot be sent to a wallet",
-    "wallet.offer-unknown": "no such wallet offer: ask for a new link on your badge page",
-    "wallet.offer-used": "this wallet offer (and its challenge) was already used; ask for a new link",
-    "wallet.offer-expired": "this wallet offer has expired; ask for a new link on your badge page",
+    # the Learner Credential Wallet (DIDAuth)
     "didauth.not-a-presentation": "send a DIDAuth verifiable presentation (a JSON object of type "
                                   "VerifiablePresentation)",
     "didauth.holder-not-did-key": "holder: {holder!r} is not a did:key; sign the DIDAuth "

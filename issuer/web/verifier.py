@@ -21,7 +21,7 @@ from wtforms.validators import Length, Optional
 
 from .. import export, storage
 from ..markdown import render_markdown
-from ..services import lcw, showing
+from ..services import delivery, lcw, showing
 from ..services.errors import FieldError
 from ..credentials.errors import WorkLimitExceeded
 from .context import platform
@@ -90,14 +90,14 @@ def qr_svg(uuid: str):
     return Response(export.qr_svg(verify_url(row.id)), mimetype="image/svg+xml")
 
 
-def lcw_links(offer) -> dict:
+def lcw_links(secret: str) -> dict:
     """The request LCW 2.2.10 binds (DIDAuth) and stores: the email-safe lcw.app page and the
     dccrequest:// deep link, both carrying our origin, the challenge and where to post."""
     query = urlencode({"issuer": request.host_url.rstrip("/"), "auth_type": "bearer",
-                       "challenge": offer.challenge,
-                       "vc_request_url": url_for("lcw.didauth", offer_id=offer.id, _external=True)})
+                       "challenge": lcw.challenge_of(secret),
+                       "vc_request_url": url_for("lcw.didauth", secret=secret, _external=True)})
     return {"web": "https://lcw.app/request.html?" + query, "app": "dccrequest://request?" + query,
-            "interaction": url_for("lcw.interaction", offer_id=offer.id, iuv=1, _external=True)}
+            "interaction": url_for("lcw.interaction", secret=secret, iuv=1, _external=True)}
 
 
 @bp.get("/credentials/<uuid>/lcw")
@@ -107,8 +107,8 @@ def lcw_request(uuid: str):
     row = visible_credential_or_404(uuid, current_user)
     if row.award is None:
         abort(404)
-    offer = lcw.open_offer(storage.get_session(), platform(), current_user, row.award)
-    links = lcw_links(offer)
+    _, secret = delivery.create_offer(storage.get_session(), platform(), current_user, row.award)
+    links = lcw_links(secret)
     response = make_response(render_template("credentials/lcw.html", row=row, links=links,
                                              qr=Markup(export.qr_svg(links["web"]))))
     response.headers["Cache-Control"] = "no-store"  # a single-use challenge

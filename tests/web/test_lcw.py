@@ -10,11 +10,14 @@ from __future__ import annotations
 import copy
 import json
 import re
+from datetime import timedelta
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 from issuer import storage
 from issuer.credentials import keys, proof
+from issuer.services import delivery
+from issuer.services.platform import now_utc
 from tests.web.browsing import Browser
 from tests.web.test_credential_page import award, person
 
@@ -70,10 +73,15 @@ def test_legacy_request_binds_the_holder_and_is_single_use(app, client):
     assert credential["credentialSubject"]["id"] == did
     assert credential["id"] != json.loads(badge["text"])["id"]
     with app.app_context():
-        row = storage.get_session().query(storage.IssuedCredential).filter_by(vc_id=credential["id"]).one()
+        session = storage.get_session()
+        row = session.query(storage.IssuedCredential).filter_by(vc_id=credential["id"]).one()
         assert row.award_id == badge["id"] and row.holder_did == did
+        award_row = session.get(storage.Award, badge["id"])
+        assert [e.kind for e in delivery.events(session, award_row)] == ["offer-created", "sent-to-wallet"]
+        offer = session.query(storage.CredentialOffer).filter_by(award_id=badge["id"]).one()
+        assert offer.holder_did == did and offer.delivered_at is not None
     replay = post_json(client, query["vc_request_url"], vp)
-    assert replay.status_code == 422
+    assert replay.status_code == 400
     assert replay.mimetype == "application/problem+json"
     assert "already used" in replay.get_json()["detail"]
 
@@ -131,7 +139,8 @@ def test_vcapi_exchange_asks_for_didauth_with_challenge_and_domain(app, client):
     presented = answer.get_json()["verifiablePresentation"]
     assert presented["type"] == ["VerifiablePresentation"]
     assert presented["verifiableCredential"][0]["credentialSubject"]["id"] == did
-    assert post_json(client, exchange, {"verifiablePresentation": vp}).status_code == 422
+    assert post_json(client, exchange, {"verifiablePresentation": vp}).status_code == 400
+    assert post_json(client, exchange, {}).status_code == 400  # spent: no new request either
 
 
 def test_interaction_url_names_the_vcapi_exchange(app, client):
@@ -141,7 +150,7 @@ def test_interaction_url_names_the_vcapi_exchange(app, client):
     assert client.get(path, headers={"Accept": "application/json"}).get_json() == {"protocols": {"vcapi": exchange}}
     assert client.get(path, headers={"Accept": "text/html"}).mimetype == "text/html"
     unknown = client.get("/exchanges/nope/interaction?iuv=1", headers={"Accept": "application/json"})
-    assert unknown.status_code == 404 and unknown.mimetype == "application/problem+json"
+    assert unknown.status_code == 400 and unknown.mimetype == "application/problem+json"
 
 
 def test_only_the_recipient_gets_a_link(app):
@@ -151,3 +160,23 @@ def test_only_the_recipient_gets_a_link(app):
     page = stranger.get(f"/credentials/{badge['id']}", headers={"Accept": "text/html"})
     assert f"/credentials/{badge['id']}/lcw" not in page.get_data(as_text=True)
     assert stranger.get(f"/credentials/{badge['id']}/lcw").status_code in (403, 404)
+
+
+def test_an_expired_offer_is_refused(app, client):
+    _, badge, query = lcw_link(app)
+    with app.app_context():
+        session = storage.get_session()
+        offer = session.query(storage.CredentialOffer).filter_by(award_id=badge["id"]).one()
+        offer.created_at, offer.expires_at = now_utc() - timedelta(hours=2), now_utc() - timedelta(hours=1)
+        session.commit()
+    private, did = wallet_key()
+    answer = post_json(client, query["vc_request_url"], didauth(app, private, did, query["challenge"]))
+    assert answer.status_code == 400 and "expired" in answer.get_json()["detail"]
+
+
+def test_a_pending_badge_gets_no_link(app):
+    browser, user_id = person(app, "ada")
+    badge = award(app, record={"recipient_user_id": user_id, "consent": "pending"})
+    page = browser.get(f"/credentials/{badge['id']}", headers={"Accept": "text/html"})
+    assert f"/credentials/{badge['id']}/lcw" not in page.get_data(as_text=True)
+    assert browser.get(f"/credentials/{badge['id']}/lcw").status_code == 403

@@ -1,12 +1,12 @@
 """The Learner Credential Wallet's endpoints: the legacy DIDAuth request, the VC-API exchange and
-its VCALM interaction URL, all for one offer (issuer.services.lcw).
+its VCALM interaction URL, all for one offer (issuer.services.lcw) named by its secret.
 
-- ``POST /exchanges/<offer>/didauth`` — the ``vc_request_url`` of the link LCW 2.2.10 binds and
+- ``POST /exchanges/<secret>/didauth`` — the ``vc_request_url`` of the link LCW 2.2.10 binds and
   stores: the bare DIDAuth presentation (challenge from the link, no domain) → the bare
   credential bound to the holder.
-- ``POST /exchanges/<offer>`` — VC-API: ``{}`` → a ``DIDAuthentication`` presentation request
+- ``POST /exchanges/<secret>`` — VC-API: ``{}`` → a ``DIDAuthentication`` presentation request
   with challenge and domain; ``{"verifiablePresentation": …}`` → the credential in a presentation.
-- ``GET /exchanges/<offer>/interaction?iuv=1`` — VCALM: ``{"protocols": {"vcapi": …}}`` for JSON
+- ``GET /exchanges/<secret>/interaction?iuv=1`` — VCALM: ``{"protocols": {"vcapi": …}}`` for JSON
   clients, a short page otherwise.
 """
 
@@ -32,51 +32,51 @@ def _domain() -> str:
     return request.host
 
 
-def _exchange_url(offer_id: str) -> str:
-    return url_for("lcw.exchange", offer_id=offer_id, _external=True)
+def _exchange_url(secret: str) -> str:
+    return url_for("lcw.exchange", secret=secret, _external=True)
 
 
-@bp.post("/exchanges/<offer_id>/didauth")
-def didauth(offer_id: str):
+@bp.post("/exchanges/<secret>/didauth")
+def didauth(secret: str):
     """Legacy LCW request: the body is the DIDAuth presentation itself."""
     presentation = json_body()
-    signed = lcw.answer_didauth(storage.get_session(), platform(), offer_id, presentation)
-    return Response(signed, status=200, mimetype="application/json")
+    row = lcw.answer_didauth(storage.get_session(), platform(), secret, presentation)
+    return Response(row.signed_json, status=200, mimetype="application/json")
 
 
-@bp.post("/exchanges/<offer_id>")
-def exchange(offer_id: str):
+@bp.post("/exchanges/<secret>")
+def exchange(secret: str):
     body = json_body()
     session = storage.get_session()
-    offer = lcw.find_offer(session, offer_id)
+    lcw.find_offer(session, secret)
     if not body:
         return jsonify({"verifiablePresentationRequest": {
             "query": [{"type": "DIDAuthentication",
                        "acceptedMethods": [{"method": "key"}],
                        "acceptedCryptosuites": [{"cryptosuite": lcw.DIDAUTH_SUITE}]}],
-            "challenge": offer.challenge,
+            "challenge": lcw.challenge_of(secret),
             "domain": _domain(),
             "interact": {"service": [{"type": "UnmediatedPresentationService2021",
-                                      "serviceEndpoint": _exchange_url(offer_id)}]},
+                                      "serviceEndpoint": _exchange_url(secret)}]},
         }})
     unknown = sorted(set(body) - {"verifiablePresentation"})
     if unknown:
         raise BadRequest(f"{unknown[0]}: not a member of an exchange step (send {{}} to start, "
                          'then {"verifiablePresentation": …})', kind="unknown-member")
     presentation = member(body, "verifiablePresentation")
-    signed = lcw.answer_didauth(session, platform(), offer_id, presentation, domain=_domain())
+    row = lcw.answer_didauth(session, platform(), secret, presentation, domain=_domain())
     text = ('{"verifiablePresentation": {"@context": ["' + VC_V2 + '"], "type": '
-            '["VerifiablePresentation"], "verifiableCredential": [' + signed + "]}}")
+            '["VerifiablePresentation"], "verifiableCredential": [' + row.signed_json + "]}}")
     return Response(text, status=200, mimetype="application/json")
 
 
-@bp.get("/exchanges/<offer_id>/interaction")
-def interaction(offer_id: str):
+@bp.get("/exchanges/<secret>/interaction")
+def interaction(secret: str):
     """VCALM interaction URL (``?iuv=1``): the protocols this exchange speaks."""
-    lcw.find_offer(storage.get_session(), offer_id)
-    protocols = {"protocols": {"vcapi": _exchange_url(offer_id)}}
+    lcw.find_offer(storage.get_session(), secret)
+    protocols = {"protocols": {"vcapi": _exchange_url(secret)}}
     if json_type(("application/json",)) is not None:
         return jsonify(protocols)
-    url = escape(_exchange_url(offer_id))
+    url = escape(_exchange_url(secret))
     return Response(f"<!doctype html><title>Add to a wallet</title><p>Open this link in a wallet "
                     f"that speaks the VC-API: <code>{url}</code></p>", mimetype="text/html")
