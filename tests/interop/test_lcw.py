@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 
 from bench.w3c_suites import make_certificates
 from issuer import storage
+from issuer.services import issuing
 from tests.conftest import LiveServer
 from tests.web.browsing import Browser
 from tests.web.test_credential_page import award
@@ -155,3 +156,17 @@ def test_someone_elses_key_is_refused_with_a_clear_error(served):
     result = wallet(front, {"flow": "legacy", "link": request["link"], "tamper": "foreign-key"})
     assert result["status"] == 422 and result["credential"] is None
     assert "not to the holder did:key:" in result["answer"]["detail"]
+
+
+def test_revoking_the_award_after_delivery_shows_revoked_in_the_wallets_verifier(js, served):
+    live, front = served
+    request = lcw_request(served)
+    result = wallet(front, {"flow": "legacy", "link": request["link"]})
+    credential = _stored_and_verified(js, live, result)
+    with live.app.app_context():
+        session = storage.get_session()
+        issuing.revoke_award(session, live.app.extensions["issuer.platform"],
+                             session.get(storage.Award, request["badge"]["id"]), "Awarded in error")
+    checked = js.verify_core(credential, allow_http=[live.url + "/"], registry=_issuer_registry(live))
+    assert checked["verified"] is False
+    assert any("revo" in message.lower() for message in checked["errors"]), checked["errors"]
