@@ -16,6 +16,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from markupsafe import escape
 
 from ... import storage
+from ...credentials.vocab import VC2_CONTEXT
 from ...services import lcw
 from ..body import json_body, member
 from ..context import platform
@@ -24,7 +25,6 @@ from ..negotiation import json_type
 
 bp = Blueprint("lcw", __name__)
 
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
 
 
 def _domain() -> str:
@@ -65,7 +65,7 @@ def exchange(secret: str):
                          'then {"verifiablePresentation": …})', kind="unknown-member")
     presentation = member(body, "verifiablePresentation")
     row = lcw.answer_didauth(session, platform(), secret, presentation, domain=_domain())
-    text = ('{"verifiablePresentation": {"@context": ["' + VC_V2 + '"], "type": '
+    text = ('{"verifiablePresentation": {"@context": ["' + VC2_CONTEXT + '"], "type": '
             '["VerifiablePresentation"], "verifiableCredential": [' + row.signed_json + "]}}")
     return Response(text, status=200, mimetype="application/json")
 
