@@ -109,8 +109,9 @@ def lcw_request(uuid: str):
         abort(404)
     _, secret = delivery.create_offer(storage.get_session(), platform(), current_user, row.award)
     links = lcw_links(secret)
+    minutes = int(delivery.OFFER_LIFETIME.total_seconds() // 60)
     response = make_response(render_template("credentials/lcw.html", row=row, links=links,
-                                             qr=Markup(export.qr_svg(links["web"]))))
+                                             minutes=minutes, qr=Markup(export.qr_svg(links["web"]))))
     response.headers["Cache-Control"] = "no-store"  # a single-use challenge
     return response
 

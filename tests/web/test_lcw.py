@@ -53,6 +53,8 @@ def lcw_link(app):
     assert web.startswith("https://lcw.app/request.html?")
     assert app_link == "dccrequest://request?" + web.partition("?")[2]
     assert "<svg" in html  # the QR code
+    assert f"works once, for {int(delivery.OFFER_LIFETIME.total_seconds() // 60)} minutes" in html
+    assert answer.headers["Cache-Control"] == "no-store"
     query = {k: v[0] for k, v in parse_qs(urlsplit(web).query).items()}
     assert set(query) == {"issuer", "auth_type", "challenge", "vc_request_url"}
     assert query["auth_type"] == "bearer"
