@@ -21,7 +21,7 @@ PROBLEM = "application/problem+json"
 TYPES = "https://w3id.org/open-recognition/problems#"
 # How each blueprint answers an error: the JSON API (/api/v1) and the VC-API always with a
 # problem document; every other blueprint (the pages) negotiates (see wants_html).
-PROBLEM_BLUEPRINTS = frozenset({"api", "vcapi", "oid4vci"})
+PROBLEM_BLUEPRINTS = frozenset({"api", "vcapi", "oid4vci", "lcw"})
 # Service errors → (status, problem title, problem type, page title); the first match by class.
 SERVICE_ANSWERS = (
     (RateLimited, 429, "Too many endorsements", "rate-limited", "Too many attempts"),

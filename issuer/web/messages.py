@@ -111,6 +111,15 @@ MESSAGES = {
                            "a new id or leave it out",
     "credential.id-ambiguous": "credentialId: several credentials were issued with the id {id!r}, "
                                "so it does not say which one is meant",
+    # the Learner Credential Wallet (DIDAuth)
+    "didauth.not-a-presentation": "send a DIDAuth verifiable presentation (a JSON object of type "
+                                  "VerifiablePresentation)",
+    "didauth.holder-not-did-key": "holder: {holder!r} is not a did:key; sign the DIDAuth "
+                                  "presentation with a did:key",
+    "didauth.one-proof": "proof: the DIDAuth presentation needs exactly one proof",
+    "didauth.suite": "proof.type: {suite!r} is not accepted here; sign with {expected}",
+    "didauth.challenge": "proof.challenge: not the challenge of this offer",
+    "didauth.refused": "the DIDAuth presentation did not verify: {reason}",
     # taking an award to a wallet (OpenID4VCI)
     "offer.not-yours": "no badge {id} of yours to take to a wallet",
     "offer.badges-only": "only a badge can be taken to a wallet",

@@ -7,10 +7,13 @@ not yet accepted and public answers 404 to everyone but its recipient and author
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, make_response, render_template
-from flask_login import current_user
+from flask import (Blueprint, Response, abort, current_app, make_response, render_template, request,
+                   url_for)
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from flask_wtf.file import FileField
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import TextAreaField, URLField
@@ -18,7 +21,7 @@ from wtforms.validators import Length, Optional
 
 from .. import export, storage
 from ..markdown import render_markdown
-from ..services import baked, showing
+from ..services import baked, delivery, lcw, showing
 from ..services.linkedin import add_to_linkedin
 from ..services.errors import FieldError
 from ..credentials.errors import WorkLimitExceeded
@@ -105,6 +108,32 @@ def baked_badge(uuid: str, extension: str):
                                 suffix=f".{extension}")
     return Response(data, mimetype=mime,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def lcw_links(secret: str) -> dict:
+    """The request LCW 2.2.10 binds (DIDAuth) and stores: the email-safe lcw.app page and the
+    dccrequest:// deep link, both carrying our origin, the challenge and where to post."""
+    query = urlencode({"issuer": request.host_url.rstrip("/"), "auth_type": "bearer",
+                       "challenge": lcw.challenge_of(secret),
+                       "vc_request_url": url_for("lcw.didauth", secret=secret, _external=True)})
+    return {"web": "https://lcw.app/request.html?" + query, "app": "dccrequest://request?" + query,
+            "interaction": url_for("lcw.interaction", secret=secret, iuv=1, _external=True)}
+
+
+@bp.get("/credentials/<uuid>/lcw")
+@login_required
+def lcw_request(uuid: str):
+    """A fresh single-use Learner Credential Wallet request for the recipient's own badge."""
+    row = visible_credential_or_404(uuid, current_user)
+    if row.award is None:
+        abort(404)
+    _, secret = delivery.create_offer(storage.get_session(), platform(), current_user, row.award)
+    links = lcw_links(secret)
+    minutes = int(delivery.OFFER_LIFETIME.total_seconds() // 60)
+    response = make_response(render_template("credentials/lcw.html", row=row, links=links,
+                                             minutes=minutes, qr=Markup(export.qr_svg(links["web"]))))
+    response.headers["Cache-Control"] = "no-store"  # a single-use challenge
+    return response
 
 
 class VerifyForm(FlaskForm):
