@@ -64,6 +64,10 @@ def credential(uuid: str):
         return signed_json(row.signed_json)
     page = showing.credential_page(storage.get_session(), platform(), row, current_user)
     page["linkedin"] = add_to_linkedin(storage.get_session(), platform(), row, current_user)
+    award = row.award
+    mine = award is not None and getattr(current_user, "id", None) == award.recipient_user_id
+    page["deliveries"] = [e for e in delivery.events(storage.get_session(), award)
+                          if e.kind == "sent-to-wallet"] if mine else []
     response = make_response(render_template("credentials/show.html", **page))
     response.headers["Vary"] = "Accept"  # the same URL is also the signed JSON
     return response

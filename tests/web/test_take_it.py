@@ -37,3 +37,19 @@ def test_strangers_and_other_members_see_none_of_it(world):  # noqa: F811
         assert "Download the signed credential (JSON)" in shown  # the credential stays public
         for part in PANEL[:-1]:
             assert part not in shown, part
+
+
+def test_each_wallet_delivery_is_listed_for_the_recipient_only(world):  # noqa: F811
+    from issuer.services import delivery
+    from issuer.storage import Award, get_session
+
+    make_public(world)
+    holder = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+    with world["app"].app_context():
+        session = get_session()
+        delivery.sign_holder_copy(session, world["app"].extensions["issuer.platform"],
+                                  session.get(Award, world["uuid"]), holder)
+    shown = page(world["ada"], world["uuid"])
+    assert "Sent to a wallet on " in shown and holder in shown
+    for who in (Browser(world["app"]), world["bob"], world["lea"]):
+        assert holder not in page(who, world["uuid"])
