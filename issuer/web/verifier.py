@@ -124,10 +124,11 @@ def lcw_links(secret: str) -> dict:
             "interaction": url_for("lcw.interaction", secret=secret, iuv=1, _external=True)}
 
 
-@bp.get("/credentials/<uuid>/lcw")
+@bp.post("/credentials/<uuid>/lcw")
 @login_required
 def lcw_request(uuid: str):
-    """A fresh single-use Learner Credential Wallet request for the recipient's own badge."""
+    """A fresh single-use Learner Credential Wallet request for the recipient's own badge (a POST:
+    it creates an offer)."""
     row = visible_credential_or_404(uuid, current_user)
     if row.award is None:
         abort(404)

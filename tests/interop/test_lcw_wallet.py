@@ -90,7 +90,7 @@ def lcw_request(served) -> dict:
         user = storage.get_session().query(storage.User).order_by(storage.User.id.desc()).first()
         user_id = user.id
     badge = award(live.app, record={"recipient_user_id": user_id, "consent": "accepted"})
-    page = browser.get(f"/credentials/{badge['id']}/lcw")
+    page = browser.submit(f"/credentials/{badge['id']}/lcw", form_url=f"/credentials/{badge['id']}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     links = {name: unescape(re.search(rf'id="{name}" href="([^"]+)"', html).group(1))

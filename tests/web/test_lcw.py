@@ -45,7 +45,8 @@ def lcw_link(app):
     badge = award(app, record={"recipient_user_id": user_id, "consent": "accepted"})
     page = browser.get(f"/credentials/{badge['id']}", headers={"Accept": "text/html"})
     assert f"/credentials/{badge['id']}/lcw" in page.get_data(as_text=True)
-    answer = browser.get(f"/credentials/{badge['id']}/lcw")
+    assert browser.get(f"/credentials/{badge['id']}/lcw").status_code == 405  # a GET writes nothing
+    answer = browser.submit(f"/credentials/{badge['id']}/lcw", form_url=f"/credentials/{badge['id']}")
     assert answer.status_code == 200
     html = answer.get_data(as_text=True)
     web = unescape(re.search(r'id="lcw-web-link" href="([^"]+)"', html).group(1))
@@ -161,7 +162,7 @@ def test_only_the_recipient_gets_a_link(app):
     stranger = Browser(app).sign_up("bram")
     page = stranger.get(f"/credentials/{badge['id']}", headers={"Accept": "text/html"})
     assert f"/credentials/{badge['id']}/lcw" not in page.get_data(as_text=True)
-    assert stranger.get(f"/credentials/{badge['id']}/lcw").status_code in (403, 404)
+    assert stranger.submit(f"/credentials/{badge['id']}/lcw", form_url="/").status_code in (403, 404)
 
 
 def test_an_expired_offer_is_refused(app, client):
@@ -181,4 +182,4 @@ def test_a_pending_badge_gets_no_link(app):
     badge = award(app, record={"recipient_user_id": user_id, "consent": "pending"})
     page = browser.get(f"/credentials/{badge['id']}", headers={"Accept": "text/html"})
     assert f"/credentials/{badge['id']}/lcw" not in page.get_data(as_text=True)
-    assert browser.get(f"/credentials/{badge['id']}/lcw").status_code == 403
+    assert browser.submit(f"/credentials/{badge['id']}/lcw", form_url="/").status_code == 403

@@ -19,7 +19,8 @@ def test_the_recipient_sees_every_way_out_of_a_public_badge_in_one_panel(world):
     offer = world["ada"].submit(f"/me/recognition/{world['uuid']}/wallet-offer",
                                 form_url=f"/credentials/{world['uuid']}")
     assert offer.status_code == 200 and "openid-credential-offer://" in offer.get_data(as_text=True)
-    lcw = world["ada"].get(f"/credentials/{world['uuid']}/lcw").get_data(as_text=True)
+    lcw = world["ada"].submit(f"/credentials/{world['uuid']}/lcw",
+                              form_url=f"/credentials/{world['uuid']}").get_data(as_text=True)
     assert "https://lcw.app/request.html?" in lcw and "dccrequest://request?" in lcw
 
 
