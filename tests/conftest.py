@@ -75,22 +75,32 @@ def auth():
     return {"Authorization": f"Bearer {TOKEN}"}
 
 
-class LiveServer:
-    """The real app behind a real HTTP server on 127.0.0.1, in a thread of this process."""
+class ThreadedServer:
+    """A werkzeug server on 127.0.0.1 in a thread of this process; ``close()`` stops it."""
 
-    def __init__(self, data_dir, **config):
-        holder = {}
-        self._server = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start),
-                                   threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.port}"
-        self.app = holder["app"] = make_app(data_dir, ISSUER_BASE_URL=self.url, **config)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+    def _serve(self, server) -> None:
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
         self._thread.start()
 
     def close(self):
         self._server.shutdown()
         self._thread.join(timeout=5)
         self._server.server_close()
+
+
+class LiveServer(ThreadedServer):
+    """The real app behind a real HTTP server on 127.0.0.1, in a thread of this process."""
+
+    def __init__(self, data_dir, **config):
+        holder = {}
+        server = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start), threaded=True)
+        self.url = f"http://127.0.0.1:{server.port}"
+        self.app = holder["app"] = make_app(data_dir, ISSUER_BASE_URL=self.url, **config)
+        self._serve(server)
+
+    def close(self):
+        super().close()
         self.app.extensions["issuer.engine"].dispose()
 
 

@@ -13,7 +13,6 @@ import os
 import re
 import ssl
 import subprocess
-import threading
 from html import unescape
 
 import pytest
@@ -22,7 +21,7 @@ from werkzeug.serving import make_server
 from bench.w3c_suites import make_certificates
 from issuer import storage
 from issuer.services import issuing
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, ThreadedServer
 from tests.web.browsing import Browser
 from tests.web.test_credential_page import award
 
@@ -32,7 +31,7 @@ except ImportError:
     import harness
 
 
-class TlsFront:
+class TlsFront(ThreadedServer):
     """The same app on a second, https listener (the wallet's side); the http one stays for the
     reference verifier, which fetches status lists only from allow-listed http loopback URLs."""
 
@@ -40,15 +39,9 @@ class TlsFront:
         self.ca, cert, key = make_certificates(directory)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(str(cert), str(key))
-        self._server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=context)
-        self.url = f"https://127.0.0.1:{self._server.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def close(self):
-        self._server.shutdown()
-        self._thread.join(timeout=5)
-        self._server.server_close()
+        server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=context)
+        self.url = f"https://127.0.0.1:{server.port}"
+        self._serve(server)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,6 @@ import os
 import socket
 import ssl
 import subprocess
-import threading
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -32,7 +31,7 @@ from werkzeug.serving import make_server
 from bench.w3c_suites import make_certificates
 from issuer.services import badges, delivery, recognition
 from issuer.storage import Achievement, Award, User, get_session
-from tests.conftest import make_app
+from tests.conftest import ThreadedServer, make_app
 
 try:
     from . import harness
@@ -42,7 +41,7 @@ except ImportError:
 CLIENTS = {"openid4vc": "oid4vci-owf.mjs", "digitalbazaar": "oid4vci-db.mjs"}
 
 
-class HttpsServer:
+class HttpsServer(ThreadedServer):
     """The app on 127.0.0.1 with an https base URL; TLS when the client starts a handshake."""
 
     def __init__(self, data_dir: Path):
@@ -70,13 +69,7 @@ class HttpsServer:
         self.url = f"https://127.0.0.1:{self._server.port}"
         self.plain = f"http://127.0.0.1:{self._server.port}/"
         self.app = holder["app"] = make_app(data_dir / "data", ISSUER_BASE_URL=self.url, ISSUER_DEMO=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def close(self):
-        self._server.shutdown()
-        self._thread.join(timeout=5)
-        self._server.server_close()
+        self._serve(self._server)
 
 
 @pytest.fixture(scope="module")
