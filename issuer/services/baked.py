@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import baking
@@ -28,11 +29,13 @@ def baked_badge(session: Session, row: IssuedCredential, extension: str) -> tupl
 
 def baked_formats(session: Session, row: IssuedCredential) -> list[str]:
     """The extensions ``row`` can be downloaded as a baked badge in ("png", "svg"; none without
-    an image)."""
-    image = _image(session, row)
-    if image is None:
+    an image). Reads the image's type only, not its bytes: every credential page asks."""
+    award = row.award
+    if award is None or award.kind != "badge" or not award.achievement_id:
         return []
-    return ["png", "svg"] if image.mime == "image/png" else ["svg"]
+    mime = session.scalar(select(StoredImage.mime).join(Achievement, Achievement.image_id == StoredImage.id)
+                          .where(Achievement.id == award.achievement_id))
+    return [] if mime is None else ["png", "svg"] if mime == "image/png" else ["svg"]
 
 
 def _image(session: Session, row: IssuedCredential) -> StoredImage | None:

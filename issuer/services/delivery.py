@@ -10,13 +10,16 @@ award signed for the wallet's DID (:func:`sign_holder_copy`). Each step is logge
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
+import hmac
 import json
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..credentials import holder_proof
@@ -24,7 +27,7 @@ from ..storage import Award, AwardEvent, CredentialOffer, IssuedCredential, User
 from .errors import Forbidden, NotFound, WalletRefused
 from .issuing import issue
 from .platform import Platform, now_utc
-from .transaction import transaction
+from .transaction import savepoint, transaction
 
 OFFER_LIFETIME = timedelta(minutes=10)  # from its creation to the wallet's credential request
 TOKEN_LIFETIME = timedelta(minutes=5)
@@ -35,7 +38,8 @@ def _secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _hash(secret: str) -> str:
+def hash_secret(secret: str) -> str:
+    """What is stored of an offer's secret, code or token, and of a spent nonce."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -65,7 +69,7 @@ def create_offer(session: Session, platform: Platform, user: User, award: Award)
         raise NotFound("offer.not-yours", id=award.id)
     check_deliverable(award)
     secret, now = _secret(), now_utc()
-    offer = CredentialOffer(award_id=award.id, created_by=user.id, secret_hash=_hash(secret),
+    offer = CredentialOffer(award_id=award.id, created_by=user.id, secret_hash=hash_secret(secret),
                             created_at=now, expires_at=now + OFFER_LIFETIME)
     with transaction(session):
         session.add(offer)
@@ -73,7 +77,7 @@ def create_offer(session: Session, platform: Platform, user: User, award: Award)
     return offer, secret
 
 
-def _claim(session: Session, condition, values: dict) -> CredentialOffer:
+def claim_offer(session: Session, condition, values: dict) -> CredentialOffer:
     """Move one live offer a step on, at most once even under concurrent requests."""
     now = now_utc()
     found = session.scalar(select(CredentialOffer).where(condition, CredentialOffer.expires_at > now))
@@ -91,9 +95,9 @@ def open_offer(session: Session, secret: str) -> tuple[CredentialOffer, str]:
     """The offer behind its URL's secret, answered once: with a new pre-authorized code."""
     code = _secret()
     with transaction(session):
-        offer = _claim(session, (CredentialOffer.secret_hash == _hash(secret or ""))
+        offer = claim_offer(session, (CredentialOffer.secret_hash == hash_secret(secret or ""))
                        & CredentialOffer.opened_at.is_(None),
-                       {"opened_at": now_utc(), "code_hash": _hash(code)})
+                       {"opened_at": now_utc(), "code_hash": hash_secret(code)})
         check_deliverable(offer.award)
     return offer, code
 
@@ -103,9 +107,9 @@ def redeem_code(session: Session, code: str) -> tuple[CredentialOffer, str, int]
     token = _secret()
     with transaction(session):
         try:
-            offer = _claim(session, (CredentialOffer.code_hash == _hash(code or ""))
+            offer = claim_offer(session, (CredentialOffer.code_hash == hash_secret(code or ""))
                            & CredentialOffer.redeemed_at.is_(None),
-                           {"redeemed_at": now_utc(), "token_hash": _hash(token)})
+                           {"redeemed_at": now_utc(), "token_hash": hash_secret(token)})
         except WalletRefused:
             raise WalletRefused("offer.code-refused") from None
         check_deliverable(offer.award)
@@ -115,28 +119,41 @@ def redeem_code(session: Session, code: str) -> tuple[CredentialOffer, str, int]
 def offer_for_token(session: Session, token: str) -> CredentialOffer:
     """The offer an unused, unexpired access token was issued for."""
     offer = session.scalar(select(CredentialOffer).where(
-        CredentialOffer.token_hash == _hash(token or ""), CredentialOffer.delivered_at.is_(None)))
+        CredentialOffer.token_hash == hash_secret(token or ""), CredentialOffer.delivered_at.is_(None)))
     if offer is None or offer.redeemed_at + TOKEN_LIFETIME <= now_utc() or offer.expires_at <= now_utc():
         raise WalletRefused("offer.token-refused")
     return offer
 
 
-def new_nonce(session: Session) -> str:
-    """A fresh c_nonce, accepted once in a key proof before it expires (expired ones go)."""
-    nonce, now = _secret(), now_utc()
-    with transaction(session):
-        session.execute(delete(WalletNonce).where(WalletNonce.expires_at < now))
-        session.add(WalletNonce(nonce_hash=_hash(nonce), created_at=now, expires_at=now + NONCE_LIFETIME))
-    return nonce
+def new_nonce(platform: Platform) -> str:
+    """A fresh c_nonce: its expiry and a random part, authenticated with a key derived from the
+    KEK. Handing one out writes nothing (the nonce endpoint is open to anyone); it is recorded
+    only when a token holder spends it (:func:`_use_nonce`)."""
+    expires = int((now_utc() + NONCE_LIFETIME).timestamp())
+    body = f"{expires}.{_secret()}"
+    return f"{body}.{_nonce_mac(platform, body)}"
 
 
-def _use_nonce(session: Session, nonce: str) -> None:
+def _nonce_mac(platform: Platform, body: str) -> str:
+    key = hmac.new(platform.kek, b"oid4vci c_nonce", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(hmac.new(key, body.encode(), hashlib.sha256).digest()).rstrip(b"=").decode()
+
+
+def _use_nonce(session: Session, platform: Platform, nonce: str) -> None:
+    """Spend a c_nonce we made and that has not expired, once (in the caller's unit of work)."""
+    body, _, mac = nonce.rpartition(".")
+    expiry = body.partition(".")[0]
     now = now_utc()
-    done = session.execute(update(WalletNonce).where(
-        WalletNonce.nonce_hash == _hash(nonce), WalletNonce.used_at.is_(None),
-        WalletNonce.expires_at > now).values(used_at=now).execution_options(synchronize_session=False))
-    if done.rowcount != 1:
+    if not (expiry.isdigit() and len(expiry) <= 12 and hmac.compare_digest(mac, _nonce_mac(platform, body))
+            and datetime.fromtimestamp(int(expiry), timezone.utc) > now):
         raise WalletRefused("proof.nonce-refused")
+    session.execute(delete(WalletNonce).where(WalletNonce.expires_at < now))
+    try:
+        with savepoint(session):
+            session.add(WalletNonce(nonce_hash=hash_secret(nonce), created_at=now, used_at=now,
+                                    expires_at=datetime.fromtimestamp(int(expiry), timezone.utc)))
+    except IntegrityError:  # spent before
+        raise WalletRefused("proof.nonce-refused") from None
 
 
 def deliver(session: Session, platform: Platform, token: str, proof_jwt: object) -> IssuedCredential:
@@ -147,7 +164,7 @@ def deliver(session: Session, platform: Platform, token: str, proof_jwt: object)
     except holder_proof.ProofError as error:
         raise WalletRefused("proof.invalid", reason=str(error)) from None
     with transaction(session):
-        _use_nonce(session, proof.nonce)
+        _use_nonce(session, platform, proof.nonce)
         done = session.execute(update(CredentialOffer).where(
             CredentialOffer.id == offer.id, CredentialOffer.delivered_at.is_(None)).values(
             delivered_at=now_utc(), holder_did=proof.did).execution_options(synchronize_session=False))

@@ -20,7 +20,7 @@ import base64
 import hashlib
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..credentials import keys
@@ -44,12 +44,16 @@ def challenge_of(secret: str) -> str:
 def find_offer(session: Session, secret: str) -> CredentialOffer:
     """The live, unused offer named by its secret; anything else is refused by name."""
     offer = session.scalar(select(CredentialOffer).where(
-        CredentialOffer.secret_hash == delivery._hash(secret or ""),
-        CredentialOffer.opened_at.is_(None), CredentialOffer.expires_at > now_utc()))
+        _unused(secret), CredentialOffer.expires_at > now_utc()))
     if offer is None:
         raise WalletRefused("offer.unknown")
     delivery.check_deliverable(offer.award)
     return offer
+
+
+def _unused(secret: str):
+    return (CredentialOffer.secret_hash == delivery.hash_secret(secret or "")) \
+        & CredentialOffer.opened_at.is_(None)
 
 
 def check_didauth(session: Session, platform: Platform, presentation: object, *, challenge: str,
@@ -99,15 +103,9 @@ def answer_didauth(session: Session, platform: Platform, secret: str, presentati
     holder = check_didauth(session, platform, presentation, challenge=challenge_of(secret),
                            domain=domain)
     now = now_utc()
-    spent = {"opened_at": now, "code_hash": delivery._hash(secrets.token_urlsafe(32)),
-             "redeemed_at": now, "token_hash": delivery._hash(secrets.token_urlsafe(32)),
-             "delivered_at": now, "holder_did": holder}
+    spent = {"opened_at": now, "code_hash": delivery.hash_secret(secrets.token_urlsafe(32)),
+             "redeemed_at": now, "token_hash": delivery.hash_secret(secrets.token_urlsafe(32)),
+             "delivered_at": now, "holder_did": holder}  # every step at once: no other way in
     with transaction(session):
-        done = session.execute(update(CredentialOffer).where(
-            CredentialOffer.id == offer.id, CredentialOffer.opened_at.is_(None),
-            CredentialOffer.expires_at > now).values(**spent)
-            .execution_options(synchronize_session=False))
-        if done.rowcount != 1:  # a replay that raced the first post
-            raise WalletRefused("offer.unknown")
-        row = delivery.sign_holder_copy(session, platform, offer.award, holder)
-    return row
+        delivery.claim_offer(session, _unused(secret), spent)  # a replay that raced: refused
+        return delivery.sign_holder_copy(session, platform, offer.award, holder)

@@ -160,20 +160,35 @@ def test_the_database_refuses_an_inconsistent_offer_nonce_or_log_row(demo, state
             connection.execute(text(statement))
 
 
-def test_a_nonce_is_used_once_and_expired_nonces_are_removed(demo):
+def test_a_nonce_is_written_only_when_spent_used_once_and_never_forged(demo, monkeypatch):
+    """Handing out a c_nonce writes nothing (the endpoint is open to anyone); spending one
+    records it, once; an altered, foreign or expired one is refused; spent rows expire."""
     from issuer.storage import WalletNonce
 
+    platform = demo.extensions["issuer.platform"]
     with demo.app_context():
         session = get_session()
-        nonce = delivery.new_nonce(session)
+        nonces = [delivery.new_nonce(platform) for _ in range(50)]
+        assert len(set(nonces)) == 50
+        assert session.scalar(select(func.count()).select_from(WalletNonce)) == 0
         with delivery.transaction(session):
-            delivery._use_nonce(session, nonce)
-        with pytest.raises(WalletRefused) as refused:
-            with delivery.transaction(session):
-                delivery._use_nonce(session, nonce)
-        assert refused.value.code == "proof.nonce-refused"
+            delivery._use_nonce(session, platform, nonces[0])
+        expiry, random, mac = nonces[1].split(".")
+        monkeypatch.setattr(delivery, "NONCE_LIFETIME", timedelta(seconds=-1))
+        expired = delivery.new_nonce(platform)  # genuine, but already past its expiry
+        monkeypatch.undo()
+        forged = [f"{int(expiry) + 3600}.{random}.{mac}", f"{expiry}.{random}.{mac[:-2]}AA", "x",
+                  expired, nonces[0]]
+        for nonce in forged:
+            with pytest.raises(WalletRefused) as refused:
+                with delivery.transaction(session):
+                    delivery._use_nonce(session, platform, nonce)
+            assert refused.value.code == "proof.nonce-refused", nonce
         past = delivery.now_utc() - timedelta(hours=2)
         session.execute(update(WalletNonce).values(created_at=past, expires_at=past + timedelta(hours=1)))
         session.commit()
-        delivery.new_nonce(session)
-        assert session.scalar(select(func.count()).select_from(WalletNonce)) == 1
+        with delivery.transaction(session):
+            delivery._use_nonce(session, platform, nonces[2])
+        assert session.scalar(select(func.count()).select_from(WalletNonce)) == 1  # the old one went
+
+

@@ -127,6 +127,8 @@ def test_an_offer_answers_once_and_its_code_is_redeemed_once(demo):
     ({"header": {"alg": "ES256"}}, "alg must be EdDSA"),
     ({"header": {"typ": "JWT"}}, "typ must be"),
     ({"header": {"kid": "did:web:example.org#key-1"}}, "kid must be a did:key"),
+    ({"header": {"kid": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK#key-1"}},
+     "fragment must repeat the key"),
     ({"aud": "https://elsewhere.example"}, "aud must be"),
     ({"iat": int(time.time()) - 3600}, "stale"),
     ({"iat": int(time.time()) + 3600}, "future"),

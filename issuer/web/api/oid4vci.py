@@ -53,7 +53,7 @@ def _no_store(response: Response) -> Response:
 def _oauth_answer(status: int, error: str, description: str) -> Response:
     body = {"error": error, "error_description": description}
     if error in NEEDS_NONCE:
-        body["c_nonce"] = delivery.new_nonce(storage.get_session())
+        body["c_nonce"] = delivery.new_nonce(platform())
         body["c_nonce_expires_in"] = int(delivery.NONCE_LIFETIME.total_seconds())
     response = jsonify(body)
     response.status_code = status
@@ -141,7 +141,7 @@ def token():
 
 @bp.post("/oid4vci/nonce")
 def nonce():
-    return _no_store(jsonify({"c_nonce": delivery.new_nonce(storage.get_session())}))
+    return _no_store(jsonify({"c_nonce": delivery.new_nonce(platform())}))
 
 
 def _bearer() -> str:
