@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from .. import export, services, storage
 from ..markdown import render_markdown
-from ..services import delivery, recognition
+from ..services import delivery, recognition, story
 from ..services.errors import FieldError
 from .lookups import person_or_404
 from .messages import words
@@ -46,8 +46,12 @@ def profile(handle: str):
         text = json.dumps(recognition.profile_document(session, user), indent=2, ensure_ascii=False)
         response = Response(text, mimetype=best)
     else:
-        response = Response(render_template("people/profile.html", person=user,
-                                            groups=recognition.public_groups(session, user)))
+        view = request.args.get("view", "communities")
+        if view not in story.VIEWS:
+            abort(400, description=f"A profile has no view called “{view[:40]}”: "
+                                   "leave view out, or use view=timeline.")
+        response = Response(render_template("people/profile.html", person=user, view=view,
+                                            story=story.profile_story(session, user, current_user)))
     response.headers["Vary"] = "Accept"
     return response
 
