@@ -295,4 +295,6 @@ def _timeline(groups: list[Group]) -> list[Entry]:
         entries += [Entry(e.when, "gave-endorsement", e, where) for e in group.given_endorsements]
         if group.member_since is not None:
             entries.append(Entry(group.member_since, "joined", group, where))
-    return sorted(entries, key=lambda e: e.when.at, reverse=True)
+    # awards are dated to the second, joins finer: a join never sorts after what followed it
+    return sorted(entries, key=lambda e: (e.when.at.replace(microsecond=0), e.kind != "joined"),
+                  reverse=True)
