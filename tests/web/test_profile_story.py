@@ -179,3 +179,20 @@ def test_a_revoked_badge_leaves_with_its_endorsements_but_its_owner_sees_it_mark
     other = Browser(app)
     other.submit("/login", {"email": "chen@demo.example", "password": PASSWORD})
     assert ids["host"] not in page(app, "bram", other)
+
+
+def test_a_join_comes_before_what_followed_it_in_the_same_second(tmp_path):
+    app = make_app(tmp_path)
+    with app.app_context():
+        session, platform = get_session(), app.extensions["issuer.platform"]
+        lea, ada = (create_user(session, platform, handle=h, display_name=h.title(), email=f"{h}@example.org",
+                                password=PASSWORD) for h in ("lea", "ada"))
+        knitters = communities.create_community(session, platform, lea, name="Knitters", domain="Wool",
+                                                purpose="Knit")
+        communities.join(session, knitters, ada)
+        achievement = badges.define_achievement(session, platform, knitters, lea, name="Purler",
+                                                description="Purls.", criteria="Purl a row.")
+        award_id = badges.issue_badge(session, platform, achievement=achievement, recipient=ada, author=lea).id
+        _accept(session, ada, award_id)
+    html = page(app, "ada", view="timeline")
+    assert html.index(f'id="badge-{award_id}"') < html.index("Joined <a")
