@@ -56,7 +56,8 @@ def _platform(app: Flask):
     from .services import Platform
 
     cfg = app.config
-    canonicalizer = Canonicalizer(DocumentLoader(PACKAGE / "schemas" / "contexts"),
+    canonicalizer = Canonicalizer(DocumentLoader(PACKAGE / "schemas" / "contexts",
+                                                 base_url=cfg["ISSUER_BASE_URL"]),
                                   work_factor=cfg["ISSUER_CANON_WORK_FACTOR"],
                                   max_quads=cfg["ISSUER_CANON_MAX_QUADS"],
                                   max_seconds=cfg["ISSUER_CANON_MAX_SECONDS"],

@@ -59,6 +59,11 @@ class Urls:
         """A community's page (the ``url`` of its issuer Profile)."""
         return f"{self.base}/communities/{slug}"
 
+    def recognition_context(self) -> str:
+        """The JSON-LD context of people's recognition graphs (pinned in schemas/contexts as
+        "served"; also the ``profile`` a client names in Accept to get a graph)."""
+        return f"{self.base}/contexts/recognition/v1"
+
     def image(self, image_id: str) -> str:
         """A stored image (achievement and community images)."""
         return f"{self.base}/images/{image_id}"
