@@ -56,8 +56,7 @@ def _platform(app: Flask):
     from .services import Platform
 
     cfg = app.config
-    canonicalizer = Canonicalizer(DocumentLoader(PACKAGE / "schemas" / "contexts",
-                                                 base_url=cfg["ISSUER_BASE_URL"]),
+    canonicalizer = Canonicalizer(DocumentLoader(PACKAGE / "schemas" / "contexts"),
                                   work_factor=cfg["ISSUER_CANON_WORK_FACTOR"],
                                   max_quads=cfg["ISSUER_CANON_MAX_QUADS"],
                                   max_seconds=cfg["ISSUER_CANON_MAX_SECONDS"],

@@ -25,6 +25,16 @@ def load_served(contexts_dir: Path) -> dict:
         return json.load(fh).get("served", {})
 
 
+def served_bytes(path: str, contexts_dir: Path | str | None = None) -> bytes:
+    """One of the service's own contexts exactly as pinned (hash-checked), by its path."""
+    contexts_dir = Path(contexts_dir or DEFAULT_CONTEXTS_DIR)
+    entry = load_served(contexts_dir)[path]
+    data = (contexts_dir / entry["file"]).read_bytes()
+    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise ContextError(f"pinned context {path} does not match its sha256 in manifest.json")
+    return data
+
+
 class DocumentLoader:
     """A pyld document loader over the pinned contexts.
 
@@ -32,7 +42,9 @@ class DocumentLoader:
     get a deep copy (pyld edits context documents in place). ``did:key`` URLs resolve to their
     DID document computed locally. Any other URL raises :class:`ContextError`: the network is
     never used. With ``base_url`` the service's own contexts (pinned like the others, served by
-    the service at that base URL + their path) are known under that URL too.
+    the service at that base URL + their path) are known under that URL too: for reading the
+    documents that use them (a recognition graph), never for issuing or verifying credentials
+    (the recognition context names VC and OB properties under other names).
     """
 
     def __init__(self, contexts_dir: Path | str | None = None, *, allow_test_contexts: bool = False,

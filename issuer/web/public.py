@@ -7,6 +7,8 @@ import json
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from .. import services, storage
+from ..credentials.loader import served_bytes
+from ..credentials.vocab import RECOGNITION_CONTEXT_PATH
 from .negotiation import CREDENTIAL_TYPES, json_type
 from ..storage import StatusList
 from .context import platform
@@ -71,7 +73,7 @@ def recognition_context():
     Any JSON-LD processor may fetch it (also from a browser page elsewhere: CORS is open for this
     public, unchanging document); this service itself never fetches it.
     """
-    text = platform().canonicalizer.loader.pinned_bytes(platform().urls.recognition_context())
+    text = served_bytes(RECOGNITION_CONTEXT_PATH)
     response = Response(text, mimetype="application/ld+json")
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=86400"

@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 from pyld import jsonld
 
+from issuer.credentials.canonical import Canonicalizer
 from issuer.credentials.errors import ContextError
 from issuer.credentials.loader import DocumentLoader
 from issuer.services import badges, communities, endorsing, recognition
 from issuer.services.people import user_by_handle
 from issuer.storage import Achievement, Award, IssuedCredential, get_session
-from tests.conftest import make_app
+from tests.conftest import TOKEN, make_app
 
 ROOT = Path(__file__).resolve().parents[2]
 CRED = "https://www.w3.org/2018/credentials#"
@@ -217,9 +218,14 @@ def test_each_credential_is_exactly_as_signed_and_verifies(story):
 
 # --- JSON-LD, offline -------------------------------------------------------------------------------
 
+def reader() -> DocumentLoader:
+    """Our offline loader for documents of this service (base URL as in the tests' apps)."""
+    return DocumentLoader(base_url="http://127.0.0.1:5000")
+
+
 def quads(story: Story, graph: dict) -> set[tuple[str, str, str, str]]:
     """(subject, predicate, object, graph name) from stock pyld through our offline loader."""
-    loader = story.app.extensions["issuer.platform"].canonicalizer.loader
+    loader = reader()
     dataset = jsonld.to_rdf(graph, {"documentLoader": loader, "processingMode": "json-ld-1.1"})
     return {(q["subject"]["value"], q["predicate"]["value"], q["object"]["value"], name)
             for name, found in dataset.items() for q in found}
@@ -228,7 +234,7 @@ def quads(story: Story, graph: dict) -> set[tuple[str, str, str, str]]:
 def test_expansion_offline_keeps_every_link_and_every_credential(story):
     for handle in ("bram", "amara", "chen"):
         graph = graph_of(story, handle)
-        story.app.extensions["issuer.platform"].canonicalizer.expand(graph)  # safe mode: no term dropped
+        Canonicalizer(reader(), max_seconds=None).expand(graph)  # safe mode: a dropped term raises
         found = quads(story, graph)
         default = {(s, p, o) for s, p, o, name in found if name == "@default"}
         predicates = {"awardedBy": CRED + "issuer", "awardedTo": CRED + "credentialSubject",
@@ -269,6 +275,21 @@ def test_the_context_is_pinned_served_and_never_fetched(story, tmp_path):
     (edited / entry["file"]).write_bytes(pinned.replace(b"schema.org/author", b"schema.org/creator"))
     with pytest.raises(ContextError, match="sha256"):  # …until the context changes
         DocumentLoader(edited, base_url="https://badges.example")
+
+
+def test_credentials_cannot_use_the_recognition_context(story):
+    """Its terms name VC properties (awardedBy is the VC issuer): a credential using it could state
+    a second issuer in RDF beside its JSON issuer, so issuing and verifying never load it."""
+    context = "http://127.0.0.1:5000/contexts/recognition/v1"
+    assert not story.app.extensions["issuer.platform"].canonicalizer.loader.serves(context)
+    client = story.app.test_client()
+    issuer = client.get("/issuer").get_json()["id"]
+    credential = {"@context": ["https://www.w3.org/ns/credentials/v2", context],
+                  "type": ["VerifiableCredential"], "issuer": issuer,
+                  "credentialSubject": {"id": "did:example:ada", "awardedBy": "did:example:mallory"}}
+    refused = client.post("/credentials/issue", json={"credential": credential},
+                          headers={"Authorization": f"Bearer {TOKEN}"})
+    assert 400 <= refused.status_code < 500 and context in refused.get_data(as_text=True)
 
 
 # --- content negotiation: what works today keeps working --------------------------------------------
