@@ -34,7 +34,8 @@ from .showing import can_see
 
 def recognition_graph(session: Session, platform: Platform, user: User) -> dict:
     """The person's public recognition graph (see the module docstring for its shape)."""
-    awards = [row for row in _public_awards(session, user) if _subject_is_public(session, row)]
+    awards = [row for row in _public_awards(session, user)
+              if row.credential.revoked_at is None and _subject_is_public(session, row)]
     credentials = [json.loads(row.credential.signed_json) for row in awards]
     links = [_links(session, row, document) for row, document in zip(awards, credentials)]
     profile = profile_document(session, user)
