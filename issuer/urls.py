@@ -9,6 +9,7 @@ Pure: no Flask, so services and the core can build URLs without a request.
 from __future__ import annotations
 
 from .credentials import keys
+from .credentials.vocab import RECOGNITION_CONTEXT_PATH
 
 
 class Urls:
@@ -58,6 +59,11 @@ class Urls:
     def community(self, slug: str) -> str:
         """A community's page (the ``url`` of its issuer Profile)."""
         return f"{self.base}/communities/{slug}"
+
+    def recognition_context(self) -> str:
+        """The JSON-LD context of people's recognition graphs (pinned in schemas/contexts as
+        "served"; also the ``profile`` a client names in Accept to get a graph)."""
+        return self.base + RECOGNITION_CONTEXT_PATH
 
     def image(self, image_id: str) -> str:
         """A stored image (achievement and community images)."""

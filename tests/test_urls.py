@@ -37,6 +37,8 @@ BUILDERS = {
     "person(ada)": (lambda u: u.person("ada"), f"{BASE}/people/ada", "people.profile", {"handle": "ada"}),
     "community(cop)": (lambda u: u.community("cop"), f"{BASE}/communities/cop", "communities.show",
                        {"slug": "cop"}),
+    "recognition_context()": (lambda u: u.recognition_context(), f"{BASE}/contexts/recognition/v1",
+                              "public.recognition_context", {}),
     "image(id)": (lambda u: u.image(ID), f"{BASE}/images/{ID}", "communities.image", {"image_id": ID}),
     "invitation(token)": (lambda u: u.invitation("tok-3n_x"), f"{BASE}/join/tok-3n_x",
                           "communities.accept_invitation", {"token": "tok-3n_x"}),

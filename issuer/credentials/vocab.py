@@ -20,6 +20,8 @@ OB_CONTEXTS = [VC2_CONTEXT, OB_CONTEXT]
 DATA_INTEGRITY_CONTEXT = "https://w3id.org/security/data-integrity/v2"  # proofs in VC 1.1 documents
 STATUS_CONTEXT = "https://www.w3.org/ns/credentials/status/v1"  # status entries in VC 1.1 documents
 ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
+# The service's own context (schemas/contexts/manifest.json "served"), at its base URL + this path
+RECOGNITION_CONTEXT_PATH = "/contexts/recognition/v1"
 _OB_CONTEXT_URL = re.compile(r"https://purl\.imsglobal\.org/spec/ob/v3p0/context(-3\.\d\.\d)*\.json")
 
 # The credential type names whose rules differ (the table of kinds is ``kinds.KINDS``).

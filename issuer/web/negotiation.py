@@ -42,3 +42,23 @@ def signed_json(text: str) -> Response:
     response = Response(text, mimetype=mimetype)
     response.headers["Vary"] = "Accept"
     return response
+
+
+def asks_for_profile(profile: str, offered: list[str]) -> bool:
+    """Whether the client asks for ``application/ld+json`` with this ``profile`` (JSON-LD 1.1 §9.1:
+    a space-separated list of URIs) at least as much as for the page or any of ``offered``."""
+    accept = request.accept_mimetypes
+    wanted = max((quality for value, quality in accept if _names_profile(value, profile)), default=0)
+    best = accept.best_match(["text/html", *offered])
+    return wanted > 0 and wanted >= (accept.quality(best) if best else 0)
+
+
+def _names_profile(value: str, profile: str) -> bool:
+    media_type, *parameters = value.split(";")
+    if media_type.strip().lower() != "application/ld+json":
+        return False
+    for parameter in parameters:
+        name, _, given = parameter.partition("=")
+        if name.strip().lower() == "profile" and profile in given.strip().strip('"').split():
+            return True
+    return False

@@ -17,12 +17,12 @@ from markupsafe import Markup
 
 from .. import export, services, storage
 from ..markdown import render_markdown
-from ..services import delivery, recognition, story
+from ..services import delivery, graph, recognition, story
 from ..services.errors import FieldError
 from .lookups import person_or_404
 from .messages import words
 from .context import platform
-from .negotiation import PROFILE_TYPES, json_type
+from .negotiation import PROFILE_TYPES, asks_for_profile, json_type
 
 bp = Blueprint("people", __name__)
 ACTIONS = {"accept": (recognition.set_consent, "accepted", "Accepted. It is private until you make it public."),
@@ -41,6 +41,8 @@ def _markdown(text: str | None):
 def profile(handle: str):
     user = person_or_404(handle)
     session = storage.get_session()
+    if asks_for_profile(platform().urls.recognition_context(), PROFILE_TYPES):
+        return _recognition_graph(session, user)
     best = json_type(PROFILE_TYPES)
     if best:
         text = json.dumps(recognition.profile_document(session, user), indent=2, ensure_ascii=False)
@@ -53,7 +55,24 @@ def profile(handle: str):
         response = Response(render_template("people/profile.html", person=user, view=view,
                                             story=story.profile_story(session, user, current_user)))
     response.headers["Vary"] = "Accept"
+    response.headers["Link"] = _graph_link(user)
     return response
+
+
+def _recognition_graph(session, user) -> Response:
+    """The person's public recognition graph: JSON-LD named by its context as ``profile``."""
+    document = graph.recognition_graph(session, platform(), user)
+    response = Response(json.dumps(document, indent=2, ensure_ascii=False),
+                        content_type=f'application/ld+json; profile="{platform().urls.recognition_context()}"')
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _graph_link(user) -> str:
+    """Where a program finds the graph: this URL, asked for with the graph's profile."""
+    urls = platform().urls
+    return (f'<{urls.person(user.handle)}>; rel="alternate"; type="application/ld+json"; '
+            f'profile="{urls.recognition_context()}"')
 
 
 @bp.get("/people/<handle>/did.json")

@@ -7,6 +7,8 @@ import json
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from .. import services, storage
+from ..credentials.loader import served_bytes
+from ..credentials.vocab import RECOGNITION_CONTEXT_PATH
 from .negotiation import CREDENTIAL_TYPES, json_type
 from ..storage import StatusList
 from .context import platform
@@ -62,3 +64,17 @@ def did_document():
     text = json.dumps(services.did_document(issuer), indent=2)
     return Response(text, mimetype="application/did+json" if "did+json" in request.headers.get("Accept", "")
                     else "application/json")
+
+
+@bp.get("/contexts/recognition/v1")
+def recognition_context():
+    """The JSON-LD context of people's recognition graphs, exactly as pinned in schemas/contexts.
+
+    Any JSON-LD processor may fetch it (also from a browser page elsewhere: CORS is open for this
+    public, unchanging document); this service itself never fetches it.
+    """
+    text = served_bytes(RECOGNITION_CONTEXT_PATH)
+    response = Response(text, mimetype="application/ld+json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
