@@ -24,11 +24,10 @@ Pure byte work, no Flask. Problems reading an image are a FieldError (of ``field
 from __future__ import annotations
 
 import base64
+import re
 import struct
 import xml.etree.ElementTree as ET
 import zlib
-
-import re
 
 import resvg_py
 from defusedxml import DefusedXmlException
@@ -211,7 +210,6 @@ def png_as_svg(png: bytes) -> bytes:
     return (f'<svg xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}"><image width="{width}" height="{height}" '
             f'xlink:href="{href}"/></svg>').encode("ascii")
-
 
 
 def svg_as_png(svg: bytes, field: str = "image") -> bytes:

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import baking
-from ..storage import Achievement, IssuedCredential, StoredImage
 from ..errors import FieldError
+from ..storage import Achievement, IssuedCredential, StoredImage
 from .errors import NotFound
 
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
