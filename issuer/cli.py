@@ -1,4 +1,4 @@
-"""flask commands: did, api-token; db-upgrade (found without loading the app, see setup.cfg)."""
+"""flask commands: did, api-token, purge-expired; db-upgrade (found without loading the app, see setup.cfg)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from . import storage
 def init_app(app: Flask) -> None:
     app.cli.add_command(did)
     app.cli.add_command(api_token)
+    app.cli.add_command(purge_expired)
 
 
 @click.command("did")
@@ -27,6 +28,17 @@ def did() -> None:
 def api_token() -> None:
     """Print the bearer token of POST /credentials/issue."""
     click.echo(current_app.config["ISSUER_API_TOKEN"])
+
+
+@click.command("purge-expired")
+@with_appcontext
+def purge_expired() -> None:
+    """Delete wallet offers and spent nonces that expired over a day ago (safe to run any time)."""
+    from .services import delivery
+
+    offers, nonces = delivery.purge_expired(storage.get_session())
+    click.echo(f"deleted {offers} expired wallet offer(s) and {nonces} spent nonce(s), "
+               f"each expired more than {delivery.RETENTION.days} day(s) ago")
 
 
 def upgrade_database(test_config: dict | None = None) -> tuple[str | None, str]:

@@ -8,6 +8,8 @@ Pure: no Flask, so services and the core can build URLs without a request.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from .credentials import keys
 from .credentials.vocab import RECOGNITION_CONTEXT_PATH
 
@@ -26,6 +28,10 @@ class Urls:
     def home(self) -> str:
         """The service's front page: the platform issuer's ``url``."""
         return self.base
+
+    def host(self) -> str:
+        """The base URL's host (and port): the ``domain`` a wallet's DIDAuth proof names."""
+        return urlsplit(self.base).netloc
 
     def credential(self, uuid: str) -> str:
         """A signed credential (its ``id``): the JSON or, for browsers, its page."""
@@ -93,6 +99,20 @@ class Urls:
 
     def oid4vci_credential(self) -> str:
         return f"{self.base}/oid4vci/credential"
+
+    # The Learner Credential Wallet (and VC-API wallets): one exchange per offer, named by its secret.
+
+    def lcw_didauth(self, secret: str) -> str:
+        """The ``vc_request_url`` of the link LCW binds: the bare DIDAuth presentation goes here."""
+        return f"{self.lcw_exchange(secret)}/didauth"
+
+    def lcw_exchange(self, secret: str) -> str:
+        """The VC-API exchange: ``{}`` starts it, the DIDAuth presentation completes it."""
+        return f"{self.base}/exchanges/{secret}"
+
+    def lcw_interaction(self, secret: str) -> str:
+        """The VCALM interaction URL (the link carries ``?iuv=1``): the protocols spoken."""
+        return f"{self.lcw_exchange(secret)}/interaction"
 
     # did:web (did:web §3.1): an issuer's DID names the page it belongs to; its DID document lives at
     # that page + /did.json, the platform's at /.well-known/did.json. None without an https base URL.

@@ -195,3 +195,123 @@ def test_svg_problems_are_named(image, code):
     with pytest.raises(FieldError) as raised:
         baking.unbake(image, "baked")
     assert raised.value.code == code and raised.value.field == "baked"
+
+
+# --- SVG drawn as PNG -----------------------------------------------------------------------------
+
+TWO_HALVES = (b'<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
+              b'<rect width="20" height="20" fill="#1f6f5c"/><rect x="20" width="20" height="20" fill="#e05a00"/>'
+              b'</svg>')
+
+
+def drawn(data: bytes) -> Image.Image:
+    picture = Image.open(io.BytesIO(data), formats=["PNG"])
+    picture.load()
+    return picture.convert("RGBA")
+
+
+def test_an_svg_is_drawn_as_a_png_that_shows_it_in_the_box():
+    picture = drawn(baking.svg_as_png(TWO_HALVES))
+    assert picture.size == (baking.RASTER_SIDE, baking.RASTER_SIDE // 2)  # aspect ratio kept
+    assert picture.getpixel((100, 128)) == (31, 111, 92, 255)
+    assert picture.getpixel((400, 128)) == (224, 90, 0, 255)
+
+
+def test_a_drawn_svg_bakes_and_unbakes_like_any_png():
+    baked = baking.bake_png(baking.svg_as_png(TWO_HALVES), CREDENTIAL)
+    assert baking.unbake_png(baked) == baking.escape_braces_in_strings(CREDENTIAL)
+    assert json.loads(independent.extract_png(baked, keyword=b"openbadgecredential")) == json.loads(CREDENTIAL)
+    assert drawn(baked).getpixel((400, 128)) == (224, 90, 0, 255)
+
+
+@pytest.mark.parametrize("size, expected", [
+    ('width="1000000000" height="500000000"', (512, 256)),
+    ('width="1e38" height="1e38" viewBox="0 0 10 10"', (512, 512)),
+    ('width="3" height="900000000"', (1, 512)),
+    ('viewBox="0 0 999999999 999999999"', (512, 512)),
+])
+def test_a_huge_declared_size_is_drawn_within_the_box(size, expected):
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" {size}>'
+           f'<rect width="100%" height="100%" fill="#e05a00"/></svg>').encode()
+    assert drawn(baking.svg_as_png(svg)).size == expected
+
+
+def red_png_file(tmp_path):
+    path = tmp_path / "secret.png"
+    Image.new("RGB", (10, 10), (255, 0, 0)).save(path)
+    return path
+
+
+def test_drawing_reads_no_file_the_svg_names(tmp_path):
+    import resvg_py
+    path = red_png_file(tmp_path)
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+           f'width="10" height="10"><image width="10" height="10" href="{path}"/>'
+           f'<image width="10" height="10" xlink:href="file://{path}"/>'
+           f'<filter id="f"><feImage href="{path}"/></filter><rect width="10" height="10" filter="url(#f)"/>'
+           f'</svg>').encode()
+    # the renderer on its own does read the file: what we hand it must not name it
+    direct = drawn(resvg_py.svg_to_bytes(svg_string=svg.decode(), width=10, height=10))
+    assert direct.getpixel((5, 5)) == (255, 0, 0, 255)
+    assert drawn(baking.svg_as_png(svg)).getpixel((256, 256)) != (255, 0, 0, 255)
+
+
+def test_drawing_fetches_nothing_the_svg_names():
+    import http.server
+    import threading
+    asked = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+               f'<image width="10" height="10" href="{base}/image.png"/>'
+               f'<rect width="10" height="10" fill="url({base}/paint#p)"/>'
+               f'<use href="{base}/use.svg#x"/></svg>').encode()
+        assert drawn(baking.svg_as_png(svg)).size == (512, 512)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert asked == []
+
+
+def laughs(levels: int, fan_out: int = 10) -> bytes:
+    """Each level draws the one below ``fan_out`` times: fan_out ** levels rectangles."""
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+             'width="10" height="10"><defs><rect id="l0" width="1" height="1" fill="red"/>']
+    for level in range(1, levels + 1):
+        parts.append(f'<g id="l{level}">' + f'<use xlink:href="#l{level - 1}"/>' * fan_out + '</g>')
+    parts.append(f'</defs><use xlink:href="#l{levels}"/></svg>')
+    return "".join(parts).encode()
+
+
+def test_references_that_multiply_past_the_limit_are_refused_before_drawing():
+    assert drawn(baking.svg_as_png(laughs(3))).size == (512, 512)  # a thousand rectangles is fine
+    with pytest.raises(FieldError) as raised:
+        baking.svg_as_png(laughs(6))  # a million
+    assert raised.value.code == "baked.svg-too-complex"
+    assert raised.value.params == {"limit": baking.MAX_DRAWN_ELEMENTS}
+
+
+def test_a_pattern_that_fills_with_itself_and_a_long_chain_of_uses_are_counted():
+    looped = (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><pattern id="p" width="1" '
+              b'height="1"><rect width="1" height="1" fill="url(#p)"/></pattern>'
+              b'<rect width="10" height="10" fill="url(#p)"/></svg>')
+    with pytest.raises(FieldError, match="svg-too-complex"):
+        baking.svg_as_png(looped)
+    chain = ['<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs><rect id="c0" width="1" height="1"/>']
+    chain += [f'<g id="c{n}"><use href="#c{n - 1}"/></g>' for n in range(1, 5000)]
+    chain.append('</defs><use href="#c4999"/></svg>')
+    root = baking._svg_root("".join(chain).encode(), "image")
+    assert baking.drawn_elements(root) == 1 + 1 + 1 + 2 * 4999 + 1  # svg, defs, use, 4999 × (g, use), c0

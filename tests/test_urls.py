@@ -54,6 +54,12 @@ BUILDERS = {
     "oid4vci_nonce()": (lambda u: u.oid4vci_nonce(), f"{BASE}/oid4vci/nonce", "oid4vci.nonce", {}),
     "oid4vci_credential()": (lambda u: u.oid4vci_credential(), f"{BASE}/oid4vci/credential",
                              "oid4vci.credential", {}),
+    "lcw_didauth(secret)": (lambda u: u.lcw_didauth("s3cr-t_x"), f"{BASE}/exchanges/s3cr-t_x/didauth",
+                            "lcw.didauth", {"secret": "s3cr-t_x"}),
+    "lcw_exchange(secret)": (lambda u: u.lcw_exchange("s3cr-t_x"), f"{BASE}/exchanges/s3cr-t_x",
+                             "lcw.exchange", {"secret": "s3cr-t_x"}),
+    "lcw_interaction(secret)": (lambda u: u.lcw_interaction("s3cr-t_x"), f"{BASE}/exchanges/s3cr-t_x/interaction",
+                                "lcw.interaction", {"secret": "s3cr-t_x"}),
     # a DID is served by its DID document (did:web §3.2)
     "platform_did()": (lambda u: keys.did_web_url(u.platform_did()), f"{BASE}/.well-known/did.json",
                        "public.did_document", {}),
@@ -63,7 +69,7 @@ BUILDERS = {
                         "people.did_document", {"handle": "ada"}),
 }
 
-POSTED = {"oid4vci.token", "oid4vci.nonce", "oid4vci.credential"}  # endpoints only POST reaches
+POSTED = {"oid4vci.token", "oid4vci.nonce", "oid4vci.credential", "lcw.didauth", "lcw.exchange"}  # endpoints only POST reaches
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +215,7 @@ def test_the_urls_of_real_objects_are_embedded_and_answer(tmp_path):
 
 # --- nothing else formats a permanent URL by hand -------------------------------------------------
 
-SEGMENTS = r"(?:credentials|credentials/status|communities|people|achievements|images|join)"
+SEGMENTS = r"(?:credentials|credentials/status|communities|people|achievements|images|join|exchanges|oid4vci/offers)"
 OPEN_PATH = re.compile(rf"(?:^|/){SEGMENTS}/$")  # a permanent path whose last segment is filled in next
 FORMAT_PATH = re.compile(rf"(?:^|/){SEGMENTS}/(?:\{{\w*\}}|%[sd])")  # the same for .format() and %
 SUFFIX = re.compile(r"^/(?:did\.json|verify|\.well-known/)")  # appended to a URL built elsewhere
@@ -265,6 +271,8 @@ def hand_built_urls(source: str) -> list[str]:
     'url = "/communities/{}".format(slug)',
     'url = "/join/%s" % token',
     'did = keys.did_web(base, "communities/" + slug)',
+    'url = f"{request.host_url}exchanges/{secret}/didauth"',
+    'offer = base + "/oid4vci/offers/" + secret',
 ])
 def test_the_check_finds_each_way_of_building_a_url_by_hand(source):
     assert hand_built_urls(source), source

@@ -46,7 +46,8 @@ class Gunicorn:
     """
 
     def __init__(self, workdir: Path, data_dir: Path, database: str | None = None,
-                 migrate: bool = True, embedded: bool = False, **env):
+                 migrate: bool = True, embedded: bool = False, workers: int = WORKERS, **env):
+        self.workers = workers
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(64)
@@ -71,7 +72,7 @@ class Gunicorn:
                 assert upgrade.returncode == 0, upgrade.stderr
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
-                [str(GUNICORN), "-w", str(WORKERS), "--bind", f"fd://{self.sock.fileno()}",
+                [str(GUNICORN), "-w", str(workers), "--bind", f"fd://{self.sock.fileno()}",
                  "-c", str(hooks), "--log-level", "info", "--graceful-timeout", "2",
                  "issuer:create_app()"],
                 env=environ, cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
@@ -83,7 +84,7 @@ class Gunicorn:
         while time.monotonic() < end:
             if self.process.poll() is not None:
                 pytest.fail(f"gunicorn exited ({self.process.returncode}):\n{self.log_text()[-4000:]}")
-            if self.log_text().count("issuer worker ready") >= WORKERS:
+            if self.log_text().count("issuer worker ready") >= self.workers:
                 return
             time.sleep(0.1)
         pytest.fail(f"gunicorn workers not ready in {deadline} s:\n{self.log_text()[-4000:]}")
@@ -124,15 +125,15 @@ class Gunicorn:
 
 @pytest.fixture
 def gunicorn(tmp_path):
-    """start(database=None, data_dir=None, migrate=True, embedded=False, **env): a fresh server,
+    """start(database=None, data_dir=None, migrate=True, embedded=False, workers=4, **env): a fresh server,
     stopped after the test; each in a work directory of its own, on a fresh data directory unless
     given one."""
     servers = []
 
     def start(database: str | None = None, data_dir: Path | None = None, migrate: bool = True,
-              embedded: bool = False, **env):
+              embedded: bool = False, workers: int = WORKERS, **env):
         workdir = tmp_path / f"gunicorn-{len(servers)}"
-        server = Gunicorn(workdir, data_dir or workdir / "data", database, migrate, embedded, **env)
+        server = Gunicorn(workdir, data_dir or workdir / "data", database, migrate, embedded, workers, **env)
         servers.append(server)
         server.wait_ready()
         return server

@@ -32,6 +32,9 @@ from .transaction import savepoint, transaction
 OFFER_LIFETIME = timedelta(minutes=10)  # from its creation to the wallet's credential request
 TOKEN_LIFETIME = timedelta(minutes=5)
 NONCE_LIFETIME = timedelta(minutes=5)
+# How long an expired offer or spent nonce is kept before it is deleted (by purge_expired: on each
+# new offer, and by `flask purge-expired`). The award's log (AwardEvent) is kept for good.
+RETENTION = timedelta(days=1)
 
 
 def _secret() -> str:
@@ -72,9 +75,23 @@ def create_offer(session: Session, platform: Platform, user: User, award: Award)
     offer = CredentialOffer(award_id=award.id, created_by=user.id, secret_hash=hash_secret(secret),
                             created_at=now, expires_at=now + OFFER_LIFETIME)
     with transaction(session):
+        purge_expired(session, now)
         session.add(offer)
         _log(session, award, "offer-created")
     return offer, secret
+
+
+def purge_expired(session: Session, now: datetime | None = None) -> tuple[int, int]:
+    """Delete the offers and spent nonces that expired more than RETENTION before ``now``; how
+    many of each. Their secrets are dead already (every step checks the expiry): this only keeps
+    the tables small. The award's log of what was sent stays."""
+    cutoff = (now or now_utc()) - RETENTION
+    with transaction(session):
+        offers = session.execute(delete(CredentialOffer).where(CredentialOffer.expires_at < cutoff)
+                                 .execution_options(synchronize_session=False)).rowcount
+        nonces = session.execute(delete(WalletNonce).where(WalletNonce.expires_at < cutoff)
+                                 .execution_options(synchronize_session=False)).rowcount
+    return offers, nonces
 
 
 def claim_offer(session: Session, condition, values: dict) -> CredentialOffer:

@@ -161,7 +161,10 @@ MESSAGES = {
     "baked.empty": "the credential element in this SVG is empty",
     "baked.no-image": "this credential's achievement has no image, so there is no badge image "
                       "to download; download the signed credential (JSON) instead",
-    "baked.svg-only": "this badge's image is an SVG: download badge.svg",
+    "baked.svg-too-complex": "this badge's SVG image repeats its shapes into more than {limit} "
+                             "elements, too many to draw as PNG: download badge.svg instead",
+    "baked.svg-not-drawable": "this badge's SVG image cannot be drawn as PNG: download badge.svg "
+                              "instead",
 }
 
 

@@ -116,12 +116,13 @@ def baked_badge(uuid: str, extension: str):
 
 def lcw_links(secret: str) -> dict:
     """The request LCW 2.2.10 binds (DIDAuth) and stores: the email-safe lcw.app page and the
-    dccrequest:// deep link, both carrying our origin, the challenge and where to post."""
-    query = urlencode({"issuer": request.host_url.rstrip("/"), "auth_type": "bearer",
-                       "challenge": lcw.challenge_of(secret),
-                       "vc_request_url": url_for("lcw.didauth", secret=secret, _external=True)})
+    dccrequest:// deep link, both carrying our origin, the challenge and where to post. Built from
+    the configured base URL, never from the request's Host (a proxy may pass an inner one)."""
+    urls = platform().urls
+    query = urlencode({"issuer": urls.home(), "auth_type": "bearer",
+                       "challenge": lcw.challenge_of(secret), "vc_request_url": urls.lcw_didauth(secret)})
     return {"web": "https://lcw.app/request.html?" + query, "app": "dccrequest://request?" + query,
-            "interaction": url_for("lcw.interaction", secret=secret, iuv=1, _external=True)}
+            "interaction": urls.lcw_interaction(secret) + "?" + urlencode({"iuv": 1})}
 
 
 @bp.post("/credentials/<uuid>/lcw")

@@ -11,45 +11,32 @@ from __future__ import annotations
 import json
 import os
 import re
-import ssl
 import subprocess
 from html import unescape
+from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.serving import make_server
 
-from bench.w3c_suites import make_certificates
 from issuer import storage
 from issuer.services import issuing
-from tests.conftest import LiveServer, ThreadedServer
 from tests.web.browsing import Browser
 from tests.web.test_credential_page import award
 
 try:
     from . import harness
+    from .test_oid4vci_wallets import HttpsServer
 except ImportError:
     import harness
-
-
-class TlsFront(ThreadedServer):
-    """The same app on a second, https listener (the wallet's side); the http one stays for the
-    reference verifier, which fetches status lists only from allow-listed http loopback URLs."""
-
-    def __init__(self, app, directory):
-        self.ca, cert, key = make_certificates(directory)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(str(cert), str(key))
-        server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=context)
-        self.url = f"https://127.0.0.1:{server.port}"
-        self._serve(server)
+    from test_oid4vci_wallets import HttpsServer
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    live = LiveServer(tmp_path_factory.mktemp("lcw"))
-    front = TlsFront(live.app, tmp_path_factory.mktemp("tls"))
-    yield live, front
-    front.close()
+    """The app with an https base URL, answering https (the wallet's side) and, on the same port,
+    plain http (the reference verifier reaches did:web documents only over http on loopback).
+    The links a wallet is handed name the configured base URL, so it must be the https one."""
+    live = HttpsServer(tmp_path_factory.mktemp("lcw"))
+    yield live, live
     live.close()
 
 
@@ -98,13 +85,23 @@ def _issuer_registry(live) -> dict:
     return {did: {"name": "Test issuer", "url": live.url, "location": "Test"} for did in dids}
 
 
+def _verify_core(js, live, credential: dict) -> dict:
+    """verifier-core's verdict, the status list read from the server and handed in by its URL."""
+    status = credential["credentialStatus"]
+    url = (status[0] if isinstance(status, list) else status)["statusListCredential"]
+    served = live.app.test_client().get(urlsplit(url).path, headers={"Accept": "application/json"})
+    assert served.status_code == 200
+    return js.verify_core(credential, allow_http=[live.plain], registry=_issuer_registry(live),
+                          documents={url: served.get_json()})
+
+
 def _stored_and_verified(js, live, result):
     credential = result["credential"]
     assert result["status"] == 200, result["answer"]
     assert credential is not None, result["answer"]
     assert credential["credentialSubject"]["id"] == result["holder"]
     assert result["holder"].startswith("did:key:z6Mk")
-    checked = js.verify_core(credential, allow_http=[live.url + "/"], registry=_issuer_registry(live))
+    checked = _verify_core(js, live, credential)
     assert checked["verified"] is True, checked["errors"]
     assert checked["warnings"] == [], checked["warnings"]
     return credential
@@ -160,6 +157,6 @@ def test_revoking_the_award_after_delivery_shows_revoked_in_the_wallets_verifier
         session = storage.get_session()
         issuing.revoke_award(session, live.app.extensions["issuer.platform"],
                              session.get(storage.Award, request["badge"]["id"]), "Awarded in error")
-    checked = js.verify_core(credential, allow_http=[live.url + "/"], registry=_issuer_registry(live))
+    checked = _verify_core(js, live, credential)
     assert checked["verified"] is False
     assert any("revo" in message.lower() for message in checked["errors"]), checked["errors"]

@@ -94,10 +94,10 @@ def _new_offer(server) -> tuple[str, str]:
                         + quote(platform.urls.credential_offer(secret), safe=""))
 
 
-def _run_wallet(server, script: str, offer_uri: str) -> dict:
+def _run_wallet(server, script: str, offer_uri: str, **request) -> dict:
     env = {**os.environ, "NODE_EXTRA_CA_CERTS": str(server.ca)}
     done = subprocess.run([harness.node_path(), str(harness.JS_DIR / script)],
-                          input=json.dumps({"offerUri": offer_uri}), capture_output=True, text=True,
+                          input=json.dumps({"offerUri": offer_uri, **request}), capture_output=True, text=True,
                           cwd=harness.NODE_DIR, env=env, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
@@ -153,3 +153,24 @@ def test_a_wallet_takes_the_badge_bound_to_its_did_and_sees_it_revoked(js, serve
     assert revoked["verified"] is False and revoked["errors"] == ["revocation_status: not valid"]
     steps = {step["id"]: step["valid"] for step in revoked["result"]["log"]}
     assert steps["revocation_status"] is False and steps["valid_signature"] is True
+
+
+def test_a_spent_c_nonce_is_refused_with_the_oauth_error_and_a_fresh_one(server):
+    """@openid4vc/openid4vci completes a flow, then asks for a second offer's credential with a
+    proof over the c_nonce it already spent: refused as invalid_nonce with a fresh c_nonce, which
+    then works (the refusal spent neither the token nor the new nonce)."""
+    _, first = _new_offer(server)
+    second_award, second = _new_offer(server)
+    received = _run_wallet(server, CLIENTS["openid4vc"], first, nonceReplayOfferUri=second)
+    assert received["credential"]["credentialSubject"]["id"] == received["did"]
+    replay = received["nonceReplay"]
+    assert replay["status"] == 400, replay["error"]
+    body = replay["body"]
+    assert body["error"] == "invalid_nonce" and "nonce" in body["error_description"]
+    assert isinstance(body["c_nonce"], str) and body["c_nonce"] != replay["spent"]
+    retried = replay["retried"]
+    assert retried is not None and retried["credentialSubject"]["id"] == received["did"]
+    with server.app.app_context():
+        session = get_session()
+        copy = delivery.holder_copy(session, session.get(Award, second_award), received["did"])
+        assert copy is not None and json.loads(copy.signed_json) == retried

@@ -3,6 +3,7 @@ badge and gets the exact signed credential back, from one uncompressed chunk."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 
@@ -39,6 +40,22 @@ def test_png_itxt_reads_the_exact_signed_credential_from_our_badge(app, tmp_path
     path.write_bytes(got.data)
     (chunk,) = png_itxt_get(path)
     assert chunk["compressed"] is False and chunk["language"] == "" and chunk["translated"] == ""
+    assert json.loads(chunk["value"]) == json.loads(credential.signed_json)
+
+
+def test_png_itxt_reads_the_credential_from_the_png_drawn_for_an_svg_badge(app, tmp_path):
+    lea, _ = Browser(app).sign_up("lea"), Browser(app).sign_up("ada")
+    make_community(app, "lea", ("ada",))
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><circle cx="4" cy="4" r="4" fill="#1f6f5c"/></svg>'
+    aid = achievement_id(define(lea, criteria="Braces `{}` in Markdown.", image=(io.BytesIO(svg), "b.svg")))
+    assert issue_form(lea, aid, ["ada"]).status_code == 302
+    credential = awards(app, achievement_id=aid)[0].credential
+    got = lea.get(f"/credentials/{credential.id}/badge.png")
+    assert got.status_code == 200 and got.mimetype == "image/png"
+    path = tmp_path / "badge.png"
+    path.write_bytes(got.data)
+    (chunk,) = png_itxt_get(path)
+    assert chunk["compressed"] is False
     assert json.loads(chunk["value"]) == json.loads(credential.signed_json)
 
 

@@ -114,7 +114,7 @@ def test_a_holder_copy_is_the_award_bound_to_the_holder_signed_once(demo):
 def test_revoking_the_award_after_delivery_revokes_the_copy_in_the_served_list(demo):
     with demo.app_context():
         session, platform = get_session(), demo.extensions["issuer.platform"]
-        award = _accepted_badge(session, skip=2)
+        award = _accepted_badge(session)
         copy = delivery.sign_holder_copy(session, platform, award, HOLDER)
         leader = session.scalar(select(User).where(User.handle == "amara"))
         entry = json.loads(copy.signed_json)["credentialStatus"]
@@ -192,3 +192,81 @@ def test_a_nonce_is_written_only_when_spent_used_once_and_never_forged(demo, mon
         assert session.scalar(select(func.count()).select_from(WalletNonce)) == 1  # the old one went
 
 
+
+
+def _offer_aged(session, platform, award, *, expired_ago: timedelta) -> str:
+    """A new offer of ``award`` moved back in time so that it expired ``expired_ago`` ago."""
+    offer, _ = delivery.create_offer(session, platform, session.get(User, award.recipient_user_id), award)
+    _age(session, offer.id, expired_ago)
+    return offer.id
+
+
+def _age(session, offer_id: str, expired_ago: timedelta) -> None:
+    expires = delivery.now_utc() - expired_ago
+    session.execute(update(CredentialOffer).where(CredentialOffer.id == offer_id).values(
+        created_at=expires - delivery.OFFER_LIFETIME, expires_at=expires))
+    session.commit()
+
+
+def _nonce_aged(session, *, expired_ago: timedelta) -> str:
+    from issuer.storage import WalletNonce
+    expires = delivery.now_utc() - expired_ago
+    nonce_hash = delivery.hash_secret(delivery._secret())
+    with delivery.transaction(session):
+        session.add(WalletNonce(nonce_hash=nonce_hash, created_at=expires - delivery.NONCE_LIFETIME,
+                                used_at=expires - delivery.NONCE_LIFETIME, expires_at=expires))
+    return nonce_hash
+
+
+def test_purging_deletes_offers_and_nonces_a_day_past_expiry_and_keeps_the_log(demo):
+    from issuer.storage import AwardEvent, WalletNonce
+
+    day = delivery.RETENTION
+    with demo.app_context():
+        session, platform = get_session(), demo.extensions["issuer.platform"]
+        award = _accepted_badge(session)
+        recipient = session.get(User, award.recipient_user_id)
+        old, recent = (delivery.create_offer(session, platform, recipient, award)[0].id for _ in "ab")
+        _age(session, old, day + timedelta(minutes=1))
+        _age(session, recent, day - timedelta(minutes=1))
+        old_nonce = _nonce_aged(session, expired_ago=day + timedelta(minutes=1))
+        recent_nonce = _nonce_aged(session, expired_ago=day - timedelta(minutes=1))
+        logged = session.scalar(select(func.count()).select_from(AwardEvent).where(AwardEvent.award_id == award.id))
+        offers, nonces = delivery.purge_expired(session)
+        assert offers >= 1 and nonces >= 1
+        session.expire_all()
+        assert session.get(CredentialOffer, old) is None and session.get(WalletNonce, old_nonce) is None
+        assert session.get(CredentialOffer, recent) is not None and session.get(WalletNonce, recent_nonce) is not None
+        assert session.scalar(select(func.count()).select_from(AwardEvent)
+                              .where(AwardEvent.award_id == award.id)) == logged
+        assert delivery.purge_expired(session) == (0, 0)  # nothing else was old enough
+
+
+def test_creating_an_offer_purges_in_the_same_unit_of_work(demo):
+    from issuer.storage import WalletNonce
+
+    with demo.app_context():
+        session, platform = get_session(), demo.extensions["issuer.platform"]
+        award = _accepted_badge(session)
+        old = _offer_aged(session, platform, award, expired_ago=delivery.RETENTION + timedelta(hours=1))
+        old_nonce = _nonce_aged(session, expired_ago=delivery.RETENTION + timedelta(hours=1))
+        session.expire_all()
+        new, _ = delivery.create_offer(session, platform, session.get(User, award.recipient_user_id), award)
+        session.expire_all()
+        assert session.get(CredentialOffer, new.id) is not None
+        assert session.get(CredentialOffer, old) is None and session.get(WalletNonce, old_nonce) is None
+
+
+def test_the_purge_expired_command_deletes_and_says_how_many(demo):
+    with demo.app_context():
+        session, platform = get_session(), demo.extensions["issuer.platform"]
+        award = _accepted_badge(session)
+        old = _offer_aged(session, platform, award, expired_ago=delivery.RETENTION + timedelta(hours=1))
+        _nonce_aged(session, expired_ago=delivery.RETENTION + timedelta(hours=1))
+    done = demo.test_cli_runner().invoke(args=["purge-expired"])
+    assert done.exit_code == 0, done.output
+    assert "deleted 1 expired wallet offer(s) and 1 spent nonce(s)" in done.output
+    with demo.app_context():
+        assert get_session().get(CredentialOffer, old) is None
+    again = demo.test_cli_runner().invoke(args=["purge-expired"])
+    assert "deleted 0 expired wallet offer(s) and 0 spent nonce(s)" in again.output

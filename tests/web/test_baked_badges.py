@@ -9,6 +9,7 @@ import json
 
 import pytest
 from openbadgeslib import baking as independent
+from PIL import Image
 
 from issuer import baking
 from tests.web.test_badges import achievement_id, awards, define, issue_form, make_community, png
@@ -18,6 +19,8 @@ from tests.web.test_credential_page import award as vc_api_badge
 # Markdown criteria with braces and a CDATA end: what the Learner Credential Wallet and CDATA trip on
 CRITERIA = "Write `{\"a\": 1}` in a call; close with `}` and `]]>`."
 SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle r="4"/></svg>')
+HALVES = (b'<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="20" height="20" '
+          b'fill="#1f6f5c"/><rect x="20" width="20" height="20" fill="#e05a00"/></svg>')
 
 
 @pytest.fixture
@@ -53,15 +56,39 @@ def test_png_and_svg_hold_the_exact_signed_credential(app, people):
     assert json.loads(text) == stored and b"]]]]><![CDATA[>" in svg.data
 
 
-def test_an_svg_image_is_baked_as_svg_and_has_no_png(app, people):
-    uuid = badge(app, people, image=(io.BytesIO(SVG), "badge.svg"))
+def test_an_svg_image_is_baked_as_svg_and_drawn_as_png(app, people):
+    uuid = badge(app, people, image=(io.BytesIO(HALVES), "badge.svg"))
+    stored = signed(app, uuid)
     svg = people["ada"].get(f"/credentials/{uuid}/badge.svg")
-    assert svg.status_code == 200 and json.loads(baking.unbake_svg(svg.data)) == signed(app, uuid)
-    assert b"<circle" in svg.data
-    none = people["ada"].get(f"/credentials/{uuid}/badge.png")
-    assert none.status_code == 404 and "download badge.svg" in none.get_data(as_text=True)
+    assert svg.status_code == 200 and json.loads(baking.unbake_svg(svg.data)) == stored
+    assert b"<rect" in svg.data
+    got = people["ada"].get(f"/credentials/{uuid}/badge.png")
+    assert got.status_code == 200 and got.mimetype == "image/png"
+    assert 'filename="call-host.png"' in got.headers["Content-Disposition"]
+    assert json.loads(baking.unbake_png(got.data)) == stored
+    assert json.loads(independent.extract_png(got.data, keyword=b"openbadgecredential")) == stored
+    picture = Image.open(io.BytesIO(got.data), formats=["PNG"]).convert("RGBA")
+    assert picture.size == (baking.RASTER_SIDE, baking.RASTER_SIDE // 2)
+    assert picture.getpixel((100, 128)) == (31, 111, 92, 255) and picture.getpixel((400, 128)) == (224, 90, 0, 255)
     page = people["ada"].get(f"/credentials/{uuid}").get_data(as_text=True)
-    assert f"/credentials/{uuid}/badge.svg" in page and f"/credentials/{uuid}/badge.png" not in page
+    assert f'href="/credentials/{uuid}/badge.svg"' in page and f'href="/credentials/{uuid}/badge.png"' in page
+
+
+def test_an_svg_image_of_huge_declared_size_is_drawn_at_the_capped_size(app, people):
+    huge = b'<svg xmlns="http://www.w3.org/2000/svg" width="4000000000" height="4000000000"><circle r="9"/></svg>'
+    uuid = badge(app, people, image=(io.BytesIO(huge), "huge.svg"))
+    got = people["ada"].get(f"/credentials/{uuid}/badge.png")
+    assert got.status_code == 200 and json.loads(baking.unbake_png(got.data)) == signed(app, uuid)
+    assert Image.open(io.BytesIO(got.data), formats=["PNG"]).size == (baking.RASTER_SIDE, baking.RASTER_SIDE)
+
+
+def test_an_svg_image_too_complex_to_draw_is_a_404_pointing_to_the_svg(app, people):
+    from tests.test_baking import laughs
+    uuid = badge(app, people, image=(io.BytesIO(laughs(6)), "laughs.svg"))
+    refused = people["ada"].get(f"/credentials/{uuid}/badge.png")
+    assert refused.status_code == 404
+    assert "too many to draw as PNG: download badge.svg" in refused.get_data(as_text=True)
+    assert people["ada"].get(f"/credentials/{uuid}/badge.svg").status_code == 200
 
 
 def test_baked_badges_follow_the_credentials_privacy_rule(app, people):

@@ -12,7 +12,7 @@ its VCALM interaction URL, all for one offer (issuer.services.lcw) named by its 
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify
 from markupsafe import escape
 
 from ... import storage
@@ -28,12 +28,13 @@ bp = Blueprint("lcw", __name__)
 
 
 def _domain() -> str:
-    """The domain a VC-API DIDAuth proof must name: this service's host."""
-    return request.host
+    """The domain a VC-API DIDAuth proof must name: this service's host, from its base URL
+    (not the request's Host, which a proxy may rewrite)."""
+    return platform().urls.host()
 
 
 def _exchange_url(secret: str) -> str:
-    return url_for("lcw.exchange", secret=secret, _external=True)
+    return platform().urls.lcw_exchange(secret)
 
 
 @bp.post("/exchanges/<secret>/didauth")
