@@ -148,7 +148,7 @@ def test_the_recipient_sees_the_panel_on_the_endorsement_page_and_strangers_none
     shown = chen.get(f"/credentials/{row_id}").get_data(as_text=True)
     panel = shown[shown.index('<section class="take-it"'):shown.index("</section>", shown.index('<section class="take-it"'))]
     for part in ('id="wallet-offer-button"', 'id="lcw-request"', "Download the signed credential (JSON)",
-                 "exactly as\n      it was signed"):
+                 "exactly\n      as it was signed"):
         assert part in panel, part
     assert "LinkedIn" not in panel and "badge image" not in panel
     offer = chen.submit(f"/me/recognition/{row_id}/wallet-offer", form_url=f"/credentials/{row_id}")
