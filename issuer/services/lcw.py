@@ -11,7 +11,7 @@ The offer is delivery's :class:`CredentialOffer` (single use, short lived, creat
 recipient of an accepted badge or endorsement). Its secret is the exchange's name in the URLs; the challenge is
 derived from it (:func:`challenge_of`), so nothing more is stored and a challenge shown in a
 link or a presentation request does not reveal the secret. The whole offer is spent in one
-conditional update when the copy is signed: a replayed challenge finds it gone.
+conditional update when the credential is handed over: a replayed challenge finds it gone.
 """
 
 from __future__ import annotations

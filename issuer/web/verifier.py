@@ -68,7 +68,7 @@ def credential(uuid: str):
     mine = award is not None and getattr(current_user, "id", None) == award.recipient_user_id
     page["deliveries"] = [e for e in delivery.events(storage.get_session(), award)
                           if e.kind in ("sent-to-wallet", "sent-as-signed")] if mine else []
-    page["offerable"] = delivery.offerable(row, current_user) if mine else None
+    page["offerable"] = delivery.offerable(row, current_user)  # its kind, if theirs to take
     response = make_response(render_template("credentials/show.html", **page))
     response.headers["Vary"] = "Accept"  # the same URL is also the signed JSON
     return response
