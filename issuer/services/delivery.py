@@ -241,7 +241,7 @@ def deliver(session: Session, platform: Platform, token: str, proof_jwt: object 
     holder = None
     if deliverable_of(offer).bound:
         if proof_jwt is None:
-            raise WalletRefused("proof.invalid", reason="a key proof (jwt) over a c_nonce is required")
+            raise WalletRefused("proof.missing")
         try:
             proof = holder_proof.check(proof_jwt, audience=platform.urls.home(), now=now_utc())
         except holder_proof.ProofError as error:
@@ -267,7 +267,7 @@ def hand_over(session: Session, platform: Platform, offer: CredentialOffer,
     check_offer(offer)
     if deliverable_of(offer).bound:
         if holder is None:
-            raise WalletRefused("proof.invalid", reason="a key proof (jwt) over a c_nonce is required")
+            raise WalletRefused("proof.missing")
         return sign_holder_copy(session, platform, offer.award, holder)
     with transaction(session):
         _log(session, offer.award, "sent-as-signed", holder)

@@ -133,6 +133,7 @@ MESSAGES = {
     "proof.nonce-refused": "the proof's nonce is unknown, was already used or has expired; "
                            "use the c_nonce given with this answer",
     "proof.invalid": "the key proof does not hold: {reason}",
+    "proof.missing": "a key proof (jwt) over a c_nonce is required",
     "holder.not-a-did": "{holder!r} is not a DID; a copy is bound to the holder's DID",
     "revocation.reason-required": "reason: say why the credential is revoked",
     "revocation.no-status-entry": "credentialStatus: this credential was issued without a "

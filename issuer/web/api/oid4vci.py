@@ -36,6 +36,7 @@ OAUTH_ERRORS = {
     "offer.code-refused": (400, "invalid_grant"),
     "offer.token-refused": (401, "invalid_token"),
     "proof.invalid": (400, "invalid_proof"),
+    "proof.missing": (400, "invalid_proof"),
     "proof.nonce-refused": (400, "invalid_nonce"),
     "holder.not-a-did": (400, "invalid_proof"),
 }
