@@ -10,8 +10,9 @@ that the challenge is the offer's, then spends the offer and hands over what it 
 The offer is delivery's :class:`CredentialOffer` (single use, short lived, created by the
 recipient of an accepted badge or endorsement). Its secret is the exchange's name in the URLs;
 the challenge is derived from it (:func:`challenge_of`), so nothing more is stored and a
-challenge shown in a link or a presentation request does not reveal the secret. The whole offer is spent in one
-conditional update when the credential is handed over: a replayed challenge finds it gone.
+challenge shown in a link or a presentation request does not reveal the secret. The whole offer
+is spent in one conditional update when the credential is handed over: a replayed challenge
+finds it gone.
 """
 
 from __future__ import annotations
