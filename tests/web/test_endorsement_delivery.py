@@ -173,3 +173,53 @@ def test_a_pending_endorsement_shows_how_to_accept_it_and_no_wallet_buttons(demo
     shown = _signed_in(demo, "chen").get(f"/credentials/{row_id}").get_data(as_text=True)
     assert "Accept this endorsement under" in shown
     assert 'id="wallet-offer-button"' not in shown and 'id="lcw-request"' not in shown
+
+
+def test_a_kind_without_an_award_joins_by_one_table_entry_and_its_check(demo, monkeypatch):
+    """The extension point a person's CLR record will use: a stored credential with no award, made
+    deliverable by a row of DELIVERABLES and its check function only."""
+    import uuid
+
+    from issuer.credentials.vocab import VC2_CONTEXT
+    from issuer.services.errors import NotFound
+
+    with demo.app_context():
+        session = get_session()
+        chen = session.scalar(select(User).where(User.handle == "chen"))
+        text = json.dumps({"@context": [VC2_CONTEXT], "type": ["VerifiableCredential", "ClrCredential"],
+                           "id": f"urn:uuid:{uuid.uuid4()}", "name": "Chen's record"})
+        row = IssuedCredential(id=str(uuid.uuid4()), vc_id=json.loads(text)["id"], kind="ClrCredential",
+                               issuer_id=chen.issuer_id, signed_json=text)
+        session.add(row)
+        session.commit()
+        row_id, chen_id = row.id, chen.id
+
+    def record_check(row: IssuedCredential, user: User | None) -> None:  # the record's person
+        if row.award_id is not None or (user is not None and user.issuer_id != row.issuer_id):
+            raise NotFound("offer.not-yours", id=row.id)
+
+    monkeypatch.setitem(delivery.DELIVERABLES, "ClrCredential", delivery.Deliverable(
+        "ClrCredential_ldp_vc", "ClrCredential", (VC2_CONTEXT,), "Learner record", "record", False,
+        record_check))
+    client = demo.test_client()
+    configurations = client.get("/.well-known/openid-credential-issuer").get_json()[
+        "credential_configurations_supported"]
+    assert "proof_types_supported" not in configurations["ClrCredential_ldp_vc"]
+    token, offer = _token_for(demo, client, row_id, chen_id)
+    assert offer["credential_configuration_ids"] == ["ClrCredential_ldp_vc"]
+    answer = _ask(client, token, {"credential_configuration_id": "ClrCredential_ldp_vc"})
+    assert answer.status_code == 200 and answer.get_json()["credentials"][0]["credential"] == json.loads(text)
+
+    browser = _signed_in(demo, "chen")  # the page's panel and the LCW request work the same way
+    assert 'id="lcw-request"' in browser.get(f"/credentials/{row_id}").get_data(as_text=True)
+    html = browser.submit(f"/credentials/{row_id}/lcw", form_url=f"/credentials/{row_id}").get_data(as_text=True)
+    query = {k: v[0] for k, v in parse_qs(urlsplit(unescape(
+        re.search(r'id="lcw-web-link" href="([^"]+)"', html).group(1))).query).items()}
+    private, did = wallet_key()
+    sent = post_json(client, query["vc_request_url"], didauth(demo, private, did, query["challenge"]))
+    assert sent.status_code == 200 and sent.get_json() == json.loads(text)
+    with demo.app_context():
+        offers = get_session().scalars(select(delivery.CredentialOffer).where(
+            delivery.CredentialOffer.credential_id == row_id)).all()
+        assert {(o.award_id, o.holder_did) for o in offers} == {(None, None), (None, did)}
+        assert all(o.delivered_at is not None for o in offers)
