@@ -1,11 +1,19 @@
-"""Taking an award to a wallet: offers, and copies of the award bound to the holder's DID.
+"""Taking a credential to a wallet: offers, and what each kind of credential becomes there.
 
-The recipient of an accepted, unrevoked badge creates an offer (single use, short lived, only
-hashes of its secrets stored). A wallet then walks the OpenID4VCI pre-authorized code flow:
-the offer URL answers once with a pre-authorized code; the code is redeemed once for an access
-token; the token, with a key proof over a c_nonce from :func:`new_nonce`, gets one copy of the
-award signed for the wallet's DID (:func:`sign_holder_copy`). Each step is logged on the award
-(:class:`AwardEvent`). Revoking the award revokes every copy (issuing.revoke_award).
+The owner of a deliverable credential (the recipient of an accepted, unrevoked badge or
+endorsement) creates an offer (single use, short lived, only hashes of its secrets stored). A
+wallet then walks the OpenID4VCI pre-authorized code flow: the offer URL answers once with a
+pre-authorized code; the code is redeemed once for an access token; the token gets the
+credential once (:func:`deliver`). What it gets is decided by the credential's kind, one row of
+:data:`DELIVERABLES`: a badge becomes a copy signed for the DID the wallet proved with a key
+proof over a c_nonce from :func:`new_nonce` (:func:`sign_holder_copy`); an endorsement is about
+someone or something else, so it goes as it was signed, with no proof asked. Each step is
+logged on the award (:class:`AwardEvent`). Revoking the award revokes every copy
+(issuing.revoke_award).
+
+Another kind joins by a row of :data:`DELIVERABLES` and its check function (who may offer it,
+and whether it can still go): the offer, the OpenID4VCI metadata and endpoints and the Learner
+Credential Wallet exchange all read the table.
 """
 
 from __future__ import annotations
@@ -16,15 +24,18 @@ import hashlib
 import hmac
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..credentials import holder_proof
+from ..credentials.vocab import OB_CONTEXTS
 from ..storage import Award, AwardEvent, CredentialOffer, IssuedCredential, User, WalletNonce
-from .errors import Forbidden, NotFound, WalletRefused
+from .errors import Forbidden, NotFound, ServiceError, WalletRefused
 from .issuing import issue
 from .platform import Platform, now_utc
 from .transaction import savepoint, transaction
@@ -37,6 +48,76 @@ NONCE_LIFETIME = timedelta(minutes=5)
 RETENTION = timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class Deliverable:
+    """One kind of stored credential an offer can carry to a wallet.
+
+    ``check(row, user)`` raises :class:`NotFound` (``offer.not-yours``) when ``user`` is given
+    and may not offer ``row``, and :class:`Forbidden` when ``row`` cannot go to a wallet now;
+    it is asked with the user when the offer is made, and without (``None``) at every later
+    step. ``bound``: the wallet proves a DID and gets a copy signed for it; otherwise it gets
+    the stored credential exactly as signed, and no key proof is asked for.
+    """
+
+    configuration_id: str  # the OpenID4VCI credential_configuration_id
+    type: str  # the credential's type besides VerifiableCredential
+    contexts: tuple[str, ...]  # credential_definition.@context
+    display: str  # the name wallets show for it
+    what: str  # how a person calls it, in messages ("badge")
+    bound: bool
+    check: Callable[[IssuedCredential, User | None], None]
+
+
+def _award_check(row: IssuedCredential, user: User | None) -> None:
+    """An award's own credential, for its recipient, once accepted and while not revoked."""
+    award = row.award
+    if award is None or row.holder_did is not None \
+            or (user is not None and award.recipient_user_id != user.id):
+        raise NotFound("offer.not-yours", id=row.id)
+    what = DELIVERABLES[row.kind].what
+    if award.revoked_at is not None or row.revoked_at is not None:
+        raise Forbidden("offer.revoked", what=what)
+    if award.consent != "accepted":
+        raise Forbidden("offer.not-accepted", what=what)
+
+
+DELIVERABLES: dict[str, Deliverable] = {d.type: d for d in (  # by IssuedCredential.kind
+    Deliverable("OpenBadgeCredential_ldp_vc", "OpenBadgeCredential", tuple(OB_CONTEXTS),
+                "Open Badge", "badge", True, _award_check),
+    Deliverable("EndorsementCredential_ldp_vc", "EndorsementCredential", tuple(OB_CONTEXTS),
+                "Endorsement", "endorsement", False, _award_check),
+)}
+
+
+def deliverable(row: IssuedCredential) -> Deliverable:
+    """The row of :data:`DELIVERABLES` for this credential; a kind not in it cannot be offered."""
+    found = DELIVERABLES.get(row.kind)
+    if found is None:
+        raise Forbidden("offer.not-deliverable", kind=row.kind)
+    return found
+
+
+def deliverable_of(offer: CredentialOffer) -> Deliverable:
+    return deliverable(offer.credential)
+
+
+def check_offer(offer: CredentialOffer) -> None:
+    """What the offer carries can still go to a wallet (accepted, not revoked, …)."""
+    deliverable_of(offer).check(offer.credential, None)
+
+
+def offerable(row: IssuedCredential, user: User | None) -> Deliverable | None:
+    """The kind of ``row`` if ``user`` may take it to a wallet now, else None (for pages)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        found = deliverable(row)
+        found.check(row, user)
+    except ServiceError:
+        return None
+    return found
+
+
 def _secret() -> str:
     return secrets.token_urlsafe(32)
 
@@ -46,8 +127,10 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _log(session: Session, award: Award, kind: str, holder_did: str | None = None) -> None:
-    session.add(AwardEvent(award_id=award.id, kind=kind, at=now_utc(), holder_did=holder_did))
+def _log(session: Session, award: Award | None, kind: str, holder_did: str | None = None) -> None:
+    """One step on the award's log (a credential with no award: the offer row is its record)."""
+    if award is not None:
+        session.add(AwardEvent(award_id=award.id, kind=kind, at=now_utc(), holder_did=holder_did))
 
 
 def events(session: Session, award: Award) -> list[AwardEvent]:
@@ -56,28 +139,22 @@ def events(session: Session, award: Award) -> list[AwardEvent]:
                                 .order_by(AwardEvent.at, AwardEvent.id)))
 
 
-def check_deliverable(award: Award) -> None:
-    """An accepted, unrevoked badge (an endorsement is about someone else: its subject stays)."""
-    if award.kind != "badge":
-        raise Forbidden("offer.badges-only")
-    if award.revoked_at is not None:
-        raise Forbidden("offer.revoked")
-    if award.consent != "accepted":
-        raise Forbidden("offer.not-accepted")
-
-
-def create_offer(session: Session, platform: Platform, user: User, award: Award) -> tuple[CredentialOffer, str]:
-    """A new offer of the award to a wallet, and its secret (shown once, never stored)."""
-    if award.recipient_user_id != user.id:
-        raise NotFound("offer.not-yours", id=award.id)
-    check_deliverable(award)
+def create_offer(session: Session, platform: Platform, user: User,
+                 offered: Award | IssuedCredential) -> tuple[CredentialOffer, str]:
+    """A new offer of a stored credential (an award: its own credential) to a wallet, and its
+    secret (shown once, never stored)."""
+    row = offered.credential if isinstance(offered, Award) else offered
+    if row is None:
+        raise NotFound("offer.not-yours", id=offered.id)
+    deliverable(row).check(row, user)
     secret, now = _secret(), now_utc()
-    offer = CredentialOffer(award_id=award.id, created_by=user.id, secret_hash=hash_secret(secret),
-                            created_at=now, expires_at=now + OFFER_LIFETIME)
+    offer = CredentialOffer(credential_id=row.id, award_id=row.award_id, created_by=user.id,
+                            secret_hash=hash_secret(secret), created_at=now,
+                            expires_at=now + OFFER_LIFETIME)
     with transaction(session):
         purge_expired(session, now)
         session.add(offer)
-        _log(session, award, "offer-created")
+        _log(session, row.award, "offer-created")
     return offer, secret
 
 
@@ -115,7 +192,7 @@ def open_offer(session: Session, secret: str) -> tuple[CredentialOffer, str]:
         offer = claim_offer(session, (CredentialOffer.secret_hash == hash_secret(secret or ""))
                        & CredentialOffer.opened_at.is_(None),
                        {"opened_at": now_utc(), "code_hash": hash_secret(code)})
-        check_deliverable(offer.award)
+        check_offer(offer)
     return offer, code
 
 
@@ -129,7 +206,7 @@ def redeem_code(session: Session, code: str) -> tuple[CredentialOffer, str, int]
                            {"redeemed_at": now_utc(), "token_hash": hash_secret(token)})
         except WalletRefused:
             raise WalletRefused("offer.code-refused") from None
-        check_deliverable(offer.award)
+        check_offer(offer)
     return offer, token, int(TOKEN_LIFETIME.total_seconds())
 
 
@@ -173,23 +250,45 @@ def _use_nonce(session: Session, platform: Platform, nonce: str) -> None:
         raise WalletRefused("proof.nonce-refused") from None
 
 
-def deliver(session: Session, platform: Platform, token: str, proof_jwt: object) -> IssuedCredential:
-    """Check the key proof, spend its nonce and the token, and sign the award for the holder."""
+def deliver(session: Session, platform: Platform, token: str, proof_jwt: object | None) -> IssuedCredential:
+    """Spend the token and hand over what the offer carries: for a bound kind, after checking
+    the key proof and spending its nonce, the copy signed for the proven DID; otherwise the
+    stored credential as signed (a proof sent anyway proves nothing it needs, and is not read)."""
     offer = offer_for_token(session, token)
-    try:
-        proof = holder_proof.check(proof_jwt, audience=platform.urls.home(), now=now_utc())
-    except holder_proof.ProofError as error:
-        raise WalletRefused("proof.invalid", reason=str(error)) from None
+    holder = None
+    if deliverable_of(offer).bound:
+        if proof_jwt is None:
+            raise WalletRefused("proof.missing")
+        try:
+            proof = holder_proof.check(proof_jwt, audience=platform.urls.home(), now=now_utc())
+        except holder_proof.ProofError as error:
+            raise WalletRefused("proof.invalid", reason=str(error)) from None
+        holder = proof.did
     with transaction(session):
-        _use_nonce(session, platform, proof.nonce)
+        if holder is not None:
+            _use_nonce(session, platform, proof.nonce)
         done = session.execute(update(CredentialOffer).where(
             CredentialOffer.id == offer.id, CredentialOffer.delivered_at.is_(None)).values(
-            delivered_at=now_utc(), holder_did=proof.did).execution_options(synchronize_session=False))
+            delivered_at=now_utc(), holder_did=holder).execution_options(synchronize_session=False))
         if done.rowcount != 1:
             raise WalletRefused("offer.token-refused")
-        row = sign_holder_copy(session, platform, offer.award, proof.did)
+        row = hand_over(session, platform, offer, holder)
     session.refresh(offer)
     return row
+
+
+def hand_over(session: Session, platform: Platform, offer: CredentialOffer,
+              holder: str | None) -> IssuedCredential:
+    """What a spent offer gives the wallet, logged on the award: the copy signed for ``holder``
+    (bound kinds; a DID is required), or the offered credential itself as signed."""
+    check_offer(offer)
+    if deliverable_of(offer).bound:
+        if holder is None:
+            raise WalletRefused("proof.missing")
+        return sign_holder_copy(session, platform, offer.award, holder)
+    with transaction(session):
+        _log(session, offer.award, "sent-as-signed", holder)
+    return offer.credential
 
 
 def holder_copy(session: Session, award: Award, holder: str) -> IssuedCredential | None:
@@ -203,7 +302,10 @@ def sign_holder_copy(session: Session, platform: Platform, award: Award, holder:
     The custodial copy's achievement, issuer and dates are kept; the copy gets a new id and its
     own entry in the issuer's status list. Asking again returns the stored copy.
     """
-    check_deliverable(award)
+    kind = deliverable(award.credential)
+    if not kind.bound:  # an endorsement's subject is what it endorses, never the holder
+        raise Forbidden("offer.not-bindable", what=kind.what)
+    kind.check(award.credential, None)
     if not holder.startswith("did:"):
         raise WalletRefused("holder.not-a-did", holder=holder)
     with transaction(session):

@@ -1,17 +1,18 @@
-"""The Learner Credential Wallet's ways in: a DIDAuth presentation answered with a holder copy.
+"""The Learner Credential Wallet's ways in: a DIDAuth presentation answered with the credential.
 
 LCW 2.2.10 (see DELIVERY.md §2) signs a DIDAuth presentation (Ed25519Signature2020, proofPurpose
 ``authentication``, our challenge; a domain only on the VC-API exchange) with a did:key and posts
 it: bare to the ``vc_request_url`` of the legacy link, wrapped in ``{"verifiablePresentation": …}``
 on the VC-API exchange. Either way the service checks the proof, that the key is the holder's and
-that the challenge is the offer's, then spends the offer and signs the award's copy bound to the
-holder DID (issuer.services.delivery).
+that the challenge is the offer's, then spends the offer and hands over what it carries
+(issuer.services.delivery): a badge as a copy bound to the holder DID, an endorsement as signed.
 
 The offer is delivery's :class:`CredentialOffer` (single use, short lived, created by the
-recipient of an accepted badge). Its secret is the exchange's name in the URLs; the challenge is
-derived from it (:func:`challenge_of`), so nothing more is stored and a challenge shown in a
-link or a presentation request does not reveal the secret. The whole offer is spent in one
-conditional update when the copy is signed: a replayed challenge finds it gone.
+recipient of an accepted badge or endorsement). Its secret is the exchange's name in the URLs;
+the challenge is derived from it (:func:`challenge_of`), so nothing more is stored and a
+challenge shown in a link or a presentation request does not reveal the secret. The whole offer
+is spent in one conditional update when the credential is handed over: a replayed challenge
+finds it gone.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def find_offer(session: Session, secret: str) -> CredentialOffer:
         _unused(secret), CredentialOffer.expires_at > now_utc()))
     if offer is None:
         raise WalletRefused("offer.unknown")
-    delivery.check_deliverable(offer.award)
+    delivery.check_offer(offer)
     return offer
 
 
@@ -97,8 +98,9 @@ def check_didauth(session: Session, platform: Platform, presentation: object, *,
 
 def answer_didauth(session: Session, platform: Platform, secret: str, presentation: object, *,
                    domain: str | None = None) -> IssuedCredential:
-    """Check the presentation against the offer, spend the offer, and sign the award's copy bound
-    to the holder (logged on the award as sent to a wallet)."""
+    """Check the presentation against the offer, spend the offer, and hand over what it carries:
+    a copy bound to the holder, or the credential as signed (delivery.hand_over; logged on the
+    award)."""
     offer = find_offer(session, secret)
     holder = check_didauth(session, platform, presentation, challenge=challenge_of(secret),
                            domain=domain)
@@ -108,4 +110,4 @@ def answer_didauth(session: Session, platform: Platform, secret: str, presentati
              "delivered_at": now, "holder_did": holder}  # every step at once: no other way in
     with transaction(session):
         delivery.claim_offer(session, _unused(secret), spent)  # a replay that raced: refused
-        return delivery.sign_holder_copy(session, platform, offer.award, holder)
+        return delivery.hand_over(session, platform, offer, holder)

@@ -206,15 +206,21 @@ class IssuedCredential(Base):
     award: Mapped[Award | None] = relationship(back_populates="credentials")
 
 
-AWARD_EVENTS = ("offer-created", "sent-to-wallet")
+# sent-to-wallet: a copy bound to the holder's DID was sent; sent-as-signed: the stored
+# credential itself (an endorsement: its subject is what it endorses), the wallet's DID if it said
+AWARD_EVENTS = ("offer-created", "sent-to-wallet", "sent-as-signed")
 
 
 class CredentialOffer(Base):
-    """An offer to take an award to a wallet: single use and short lived, made by its recipient.
+    """An offer to take a credential to a wallet: single use and short lived, made by its owner.
 
-    Only hashes of its secrets are stored. The offer secret (in the offer's URL) answers once
-    with a pre-authorized code; the code is redeemed once for an access token; the token is
-    used once, for the copy bound to the wallet's DID (``holder_did``, ``delivered_at``).
+    What it carries is ``credential_id``, a stored credential (for an award: its custodial
+    copy, and ``award_id`` names the award, whose log records each step); what the wallet then
+    gets depends on its kind (issuer.services.delivery.DELIVERABLES): a copy bound to its DID,
+    or that credential as signed. Only hashes of its secrets are stored. The offer secret (in
+    the offer's URL) answers once with a pre-authorized code; the code is redeemed once for an
+    access token; the token is used once (``delivered_at``; ``holder_did`` when the wallet
+    proved a DID).
     """
 
     __tablename__ = "credential_offer"
@@ -223,8 +229,8 @@ class CredentialOffer(Base):
                                       name="ck_credential_offer_code_when_opened"),
                       CheckConstraint("(token_hash IS NULL) = (redeemed_at IS NULL)",
                                       name="ck_credential_offer_token_when_redeemed"),
-                      CheckConstraint("(holder_did IS NULL) = (delivered_at IS NULL)",
-                                      name="ck_credential_offer_holder_when_delivered"),
+                      CheckConstraint("holder_did IS NULL OR delivered_at IS NOT NULL",
+                                      name="ck_credential_offer_holder_once_delivered"),
                       CheckConstraint("redeemed_at IS NULL OR opened_at IS NOT NULL",
                                       name="ck_credential_offer_redeemed_after_opened"),
                       CheckConstraint("delivered_at IS NULL OR redeemed_at IS NOT NULL",
@@ -232,10 +238,12 @@ class CredentialOffer(Base):
                       UniqueConstraint("secret_hash", name="uq_credential_offer_secret"),
                       UniqueConstraint("code_hash", name="uq_credential_offer_code"),
                       UniqueConstraint("token_hash", name="uq_credential_offer_token"),
-                      Index("ix_credential_offer_award", "award_id"))
+                      Index("ix_credential_offer_award", "award_id"),
+                      Index("ix_credential_offer_credential", "credential_id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
-    award_id: Mapped[str] = mapped_column(ForeignKey("award.id"))
+    credential_id: Mapped[str] = mapped_column(ForeignKey("issued_credential.id"))
+    award_id: Mapped[str | None] = mapped_column(ForeignKey("award.id"))
     created_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     secret_hash: Mapped[str] = mapped_column(String(64))
     code_hash: Mapped[str | None] = mapped_column(String(64))
@@ -247,7 +255,8 @@ class CredentialOffer(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(default=None)  # the copy was sent
     holder_did: Mapped[str | None] = mapped_column(String(512))
 
-    award: Mapped[Award] = relationship()
+    credential: Mapped[IssuedCredential] = relationship()
+    award: Mapped[Award | None] = relationship()
 
 
 class WalletNonce(Base):

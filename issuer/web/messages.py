@@ -120,17 +120,20 @@ MESSAGES = {
     "didauth.suite": "proof.type: {suite!r} is not accepted here; sign with {expected}",
     "didauth.challenge": "proof.challenge: not the challenge of this offer",
     "didauth.refused": "the DIDAuth presentation did not verify: {reason}",
-    # taking an award to a wallet (OpenID4VCI)
-    "offer.not-yours": "no badge {id} of yours to take to a wallet",
-    "offer.badges-only": "only a badge can be taken to a wallet",
-    "offer.revoked": "this badge was revoked; it cannot be taken to a wallet",
-    "offer.not-accepted": "accept this badge before taking it to a wallet",
+    # taking a badge or an endorsement to a wallet (OpenID4VCI, the Learner Credential Wallet)
+    "offer.not-yours": "no badge or endorsement {id} of yours to take to a wallet",
+    "offer.not-deliverable": "a {kind} cannot be taken to a wallet here",
+    "offer.not-bindable": "an {what} goes to a wallet as it was signed, not as a copy made out to "
+                          "the wallet",
+    "offer.revoked": "this {what} was revoked; it cannot be taken to a wallet",
+    "offer.not-accepted": "accept this {what} before taking it to a wallet",
     "offer.unknown": "this offer is unknown, was already used or has expired; create a new one",
     "offer.code-refused": "this pre-authorized code is unknown, was already used or has expired",
     "offer.token-refused": "this access token is unknown, was already used or has expired",
     "proof.nonce-refused": "the proof's nonce is unknown, was already used or has expired; "
                            "use the c_nonce given with this answer",
     "proof.invalid": "the key proof does not hold: {reason}",
+    "proof.missing": "a key proof (jwt) over a c_nonce is required",
     "holder.not-a-did": "{holder!r} is not a DID; a copy is bound to the holder's DID",
     "revocation.reason-required": "reason: say why the credential is revoked",
     "revocation.no-status-entry": "credentialStatus: this credential was issued without a "

@@ -101,16 +101,17 @@ def inbox():
 @bp.post("/me/recognition/<uuid>/wallet-offer")
 @login_required
 def wallet_offer(uuid: str):
-    """A new single-use OpenID4VCI offer of the recipient's badge: a link and a QR code."""
+    """A new single-use OpenID4VCI offer of the recipient's badge or endorsement (the credential
+    with this id): a link and a QR code."""
     session = storage.get_session()
-    award = session.get(storage.Award, uuid) if len(uuid) <= 36 else None
-    if award is None:
+    row = session.get(storage.IssuedCredential, uuid) if len(uuid) <= 36 else None
+    if row is None:
         abort(404)
-    offer, secret = delivery.create_offer(session, platform(), current_user, award)
+    offer, secret = delivery.create_offer(session, platform(), current_user, row)
     offer_uri = ("openid-credential-offer://?credential_offer_uri="
                  + quote(platform().urls.credential_offer(secret), safe=""))
-    return render_template("people/wallet_offer.html", award=award, offer=offer, offer_uri=offer_uri,
-                           qr=Markup(export.qr_svg(offer_uri)),
+    return render_template("people/wallet_offer.html", row=row, kind=delivery.deliverable(row),
+                           offer=offer, offer_uri=offer_uri, qr=Markup(export.qr_svg(offer_uri)),
                            minutes=int(delivery.OFFER_LIFETIME.total_seconds() // 60))
 
 

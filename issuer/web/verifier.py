@@ -67,7 +67,8 @@ def credential(uuid: str):
     award = row.award
     mine = award is not None and getattr(current_user, "id", None) == award.recipient_user_id
     page["deliveries"] = [e for e in delivery.events(storage.get_session(), award)
-                          if e.kind == "sent-to-wallet"] if mine else []
+                          if e.kind in ("sent-to-wallet", "sent-as-signed")] if mine else []
+    page["offerable"] = delivery.offerable(row, current_user)  # its kind, if theirs to take
     response = make_response(render_template("credentials/show.html", **page))
     response.headers["Vary"] = "Accept"  # the same URL is also the signed JSON
     return response
@@ -128,16 +129,15 @@ def lcw_links(secret: str) -> dict:
 @bp.post("/credentials/<uuid>/lcw")
 @login_required
 def lcw_request(uuid: str):
-    """A fresh single-use Learner Credential Wallet request for the recipient's own badge (a POST:
-    it creates an offer)."""
+    """A fresh single-use Learner Credential Wallet request for the recipient's own badge or
+    endorsement (a POST: it creates an offer)."""
     row = visible_credential_or_404(uuid, current_user)
-    if row.award is None:
-        abort(404)
-    _, secret = delivery.create_offer(storage.get_session(), platform(), current_user, row.award)
+    _, secret = delivery.create_offer(storage.get_session(), platform(), current_user, row)
     links = lcw_links(secret)
     minutes = int(delivery.OFFER_LIFETIME.total_seconds() // 60)
     response = make_response(render_template("credentials/lcw.html", row=row, links=links,
-                                             minutes=minutes, qr=Markup(export.qr_svg(links["web"]))))
+                                             kind=delivery.deliverable(row), minutes=minutes,
+                                             qr=Markup(export.qr_svg(links["web"]))))
     response.headers["Cache-Control"] = "no-store"  # a single-use challenge
     return response
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from issuer import storage
-from issuer.services import issuing
+from issuer.services import delivery, issuing
 from tests.web.browsing import Browser
 from tests.web.test_credential_page import award
 
@@ -54,8 +54,9 @@ def wallet(front, request: dict) -> dict:
 _handles = iter(f"learner{n}" for n in range(1000))
 
 
-def lcw_request(served) -> dict:
-    """A new recipient with an accepted badge opens its LCW request page over https."""
+def lcw_request(served, *, endorsement: bool = False) -> dict:
+    """A new recipient with an accepted badge (or an accepted endorsement of them) opens its
+    LCW request page over https."""
     live, front = served
     browser = Browser(live.app)  # every request as it reaches the https front
     plain_open = browser.client.open
@@ -69,7 +70,8 @@ def lcw_request(served) -> dict:
     with live.app.app_context():
         user = storage.get_session().query(storage.User).order_by(storage.User.id.desc()).first()
         user_id = user.id
-    badge = award(live.app, record={"recipient_user_id": user_id, "consent": "accepted"})
+    badge = _endorsement(live.app, user_id) if endorsement else \
+        award(live.app, record={"recipient_user_id": user_id, "consent": "accepted"})
     page = browser.submit(f"/credentials/{badge['id']}/lcw", form_url=f"/credentials/{badge['id']}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -77,6 +79,21 @@ def lcw_request(served) -> dict:
              for name in ("lcw-web-link", "lcw-app-link", "lcw-interaction")}
     return {"badge": badge, "link": links["lcw-web-link"], "app": links["lcw-app-link"],
             "interaction": links["lcw-interaction"]}
+
+
+def _endorsement(app, user_id: int) -> dict:
+    """A new person endorses the user, who accepts: {"id", "text"} as award() gives."""
+    from issuer.services import endorsing, recognition
+    from tests.services.test_deliverables import new_person
+
+    with app.app_context():
+        session, platform = storage.get_session(), app.extensions["issuer.platform"]
+        person = session.get(storage.User, user_id)
+        endorser = new_person(session, platform)
+        row = endorsing.endorse(session, platform, endorser, endorsing.person_subject(endorser, person),
+                                endorsing.points("Keeps every session on time."))
+        recognition.set_consent(session, person, row.id, "accepted")
+        return {"id": row.id, "text": row.signed_json}
 
 
 def _issuer_registry(live) -> dict:
@@ -160,3 +177,25 @@ def test_revoking_the_award_after_delivery_shows_revoked_in_the_wallets_verifier
     checked = _verify_core(js, live, credential)
     assert checked["verified"] is False
     assert any("revo" in message.lower() for message in checked["errors"]), checked["errors"]
+
+
+@pytest.mark.parametrize("flow", ["legacy", "vcapi"])
+def test_lcw_signs_didauth_and_stores_the_endorsement_as_signed(js, served, flow):
+    live, front = served
+    request = lcw_request(served, endorsement=True)
+    link = {"link": request["link"]} if flow == "legacy" else {"interaction": request["interaction"]}
+    result = wallet(front, {"flow": flow, **link, "replay": True})
+    assert result["status"] == 200, result["answer"]
+    credential = result["credential"]
+    assert credential == json.loads(request["badge"]["text"])  # the stored endorsement, unchanged
+    assert credential["type"] == ["VerifiableCredential", "EndorsementCredential"]
+    assert credential["credentialSubject"]["id"] != result["holder"]  # about the person, not the wallet
+    checked = _verify_core(js, live, credential)
+    assert checked["verified"] is True, checked["errors"]
+    assert checked["warnings"] == [], checked["warnings"]
+    assert result["replay"]["status"] == 400
+    with live.app.app_context():
+        session = storage.get_session()
+        events = delivery.events(session, session.get(storage.Award, request["badge"]["id"]))
+        assert [(e.kind, e.holder_did) for e in events] == [("offer-created", None),
+                                                            ("sent-as-signed", result["holder"])]

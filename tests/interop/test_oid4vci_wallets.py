@@ -174,3 +174,54 @@ def test_a_spent_c_nonce_is_refused_with_the_oauth_error_and_a_fresh_one(server)
         session = get_session()
         copy = delivery.holder_copy(session, session.get(Award, second_award), received["did"])
         assert copy is not None and json.loads(copy.signed_json) == retried
+
+
+def _new_endorsement_offer(server) -> tuple[str, str]:
+    """(endorsement id, offer URI) of a new endorsement of chen, accepted and offered by chen."""
+    from issuer.storage import IssuedCredential
+    from tests.services.test_deliverables import endorsement_for
+
+    row_id, recipient_id = endorsement_for(server.app)
+    with server.app.app_context():
+        session, platform = get_session(), server.app.extensions["issuer.platform"]
+        _, secret = delivery.create_offer(session, platform, session.get(User, recipient_id),
+                                          session.get(IssuedCredential, row_id))
+        return row_id, ("openid-credential-offer://?credential_offer_uri="
+                        + quote(platform.urls.credential_offer(secret), safe=""))
+
+
+@pytest.mark.parametrize("client", sorted(CLIENTS))
+def test_a_wallet_takes_the_endorsement_as_signed_without_a_proof_and_sees_it_revoked(js, server, client):
+    from issuer.services import endorsing
+    from issuer.storage import IssuedCredential
+
+    row_id, offer_uri = _new_endorsement_offer(server)
+    received = _run_wallet(server, CLIENTS[client], offer_uri)
+    credential = received["credential"]
+    with server.app.app_context():
+        session = get_session()
+        stored = session.get(IssuedCredential, row_id)
+        assert credential == json.loads(stored.signed_json)  # the signed endorsement, unchanged
+        assert [(e.kind, e.holder_did) for e in delivery.events(session, stored.award)] == \
+            [("offer-created", None), ("sent-as-signed", None)]
+        author = session.get(User, stored.award.author_user_id)
+    assert credential["credentialSubject"]["id"] != received["did"]  # about chen, not the wallet
+    if client == "openid4vc":  # 1.0: the configuration id, and no proofs (none asked for)
+        assert received["version"] == "V1"
+        assert received["requests"] == [{"credential_configuration_id": "EndorsementCredential_ldp_vc"}]
+        assert "invalid_grant" in received["replays"]["code"]
+    else:  # draft 13: one request, no proof, answered with the credential at once
+        [request] = received["requests"]
+        assert "proof" not in request and "proofs" not in request
+        assert request["credential_definition"]["type"] == ["VerifiableCredential", "EndorsementCredential"]
+    assert "404" in received["replays"]["offer"]
+    dids = _issuer_dids(server)
+    result = _verify(js, server, credential, dids)
+    assert result["verified"] is True, result.get("errors")
+    assert result["warnings"] == [], result["warnings"]
+
+    with server.app.app_context():
+        endorsing.revoke_endorsement(get_session(), server.app.extensions["issuer.platform"],
+                                     get_session().get(User, author.id), row_id, "Changed my mind.")
+    revoked = _verify(js, server, credential, dids)
+    assert revoked["verified"] is False and revoked["errors"] == ["revocation_status: not valid"]

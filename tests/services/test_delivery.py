@@ -48,9 +48,9 @@ def test_only_the_recipient_of_an_accepted_unrevoked_badge_creates_an_offer(demo
         session.rollback()
         endorsement = session.scalar(select(Award).where(Award.kind == "endorsement",
                                                          Award.recipient_user_id.is_not(None)))
-        with pytest.raises(Forbidden):
-            delivery.create_offer(session, platform, session.get(User, endorsement.recipient_user_id),
-                                  endorsement)
+        with pytest.raises(Forbidden) as refused:  # an endorsement goes as signed (test_deliverables)
+            delivery.sign_holder_copy(session, platform, endorsement, HOLDER)
+        assert refused.value.code == "offer.not-bindable"
         offer, secret = delivery.create_offer(session, platform, recipient, award)
         assert offer.expires_at - offer.created_at == delivery.OFFER_LIFETIME
         stored = session.get(CredentialOffer, offer.id)
@@ -139,12 +139,18 @@ def _served_bit(app, entry) -> bool:
 @pytest.mark.parametrize("statement", [
     "INSERT INTO award_event (award_id, kind, at) SELECT id, 'emailed', created_at FROM award",
     "INSERT INTO award_event (award_id, kind, at) SELECT id, 'sent-to-wallet', created_at FROM award",
-    "INSERT INTO credential_offer (id, award_id, created_by, secret_hash, created_at, expires_at) "
-    "SELECT id, id, recipient_user_id, id, created_at, created_at FROM award "
+    "INSERT INTO credential_offer (id, credential_id, award_id, created_by, secret_hash, created_at, "
+    "expires_at) SELECT id, id, id, recipient_user_id, id, created_at, created_at FROM award "
     "WHERE recipient_user_id IS NOT NULL",
-    "INSERT INTO credential_offer (id, award_id, created_by, secret_hash, code_hash, created_at, "
-    "expires_at) SELECT id, id, recipient_user_id, id, id, created_at, created_at + INTERVAL '1' DAY "
-    "FROM award WHERE recipient_user_id IS NOT NULL",
+    "INSERT INTO credential_offer (id, credential_id, award_id, created_by, secret_hash, code_hash, "
+    "created_at, expires_at) SELECT id, id, id, recipient_user_id, id, id, created_at, "
+    "created_at + INTERVAL '1' DAY FROM award WHERE recipient_user_id IS NOT NULL",
+    "INSERT INTO credential_offer (id, credential_id, award_id, created_by, secret_hash, holder_did, "
+    "created_at, expires_at) SELECT id, id, id, recipient_user_id, id, 'did:example:x', created_at, "
+    "created_at + INTERVAL '1' DAY FROM award WHERE recipient_user_id IS NOT NULL",
+    "INSERT INTO credential_offer (id, credential_id, award_id, created_by, secret_hash, created_at, "
+    "expires_at) SELECT id, 'no-such-credential', id, recipient_user_id, id, created_at, "
+    "created_at + INTERVAL '1' DAY FROM award WHERE recipient_user_id IS NOT NULL",
     "INSERT INTO wallet_nonce (nonce_hash, created_at, expires_at) SELECT id, created_at, created_at "
     "FROM award",
 ])

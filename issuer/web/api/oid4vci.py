@@ -1,4 +1,10 @@
-"""OpenID4VCI 1.0, pre-authorized code flow, ``ldp_vc``: a recipient's badge to their wallet.
+"""OpenID4VCI 1.0, pre-authorized code flow, ``ldp_vc``: a recipient's badge or endorsement to
+their wallet.
+
+One credential configuration per row of issuer.services.delivery.DELIVERABLES: a badge is
+bound to the wallet's DID (``cryptographic_binding_methods_supported`` and
+``proof_types_supported``: the request carries a key proof); an endorsement is delivered as
+signed (neither member: OID4VCI 1.0 then asks for no proof, and none is needed).
 
 Metadata (credential issuer and OAuth authorization server, also at the trailing-slash URL),
 the credential offer by reference (answers once), token, nonce and credential endpoints. Errors
@@ -16,7 +22,6 @@ import json
 from flask import Blueprint, Response, jsonify, request
 
 from ... import storage
-from ...credentials.vocab import OB_CONTEXTS
 from ...services import delivery
 from ...services.errors import ServiceError, WalletRefused
 from ..context import platform
@@ -24,15 +29,14 @@ from ..messages import words
 
 bp = Blueprint("oid4vci", __name__)
 
-CONFIGURATION_ID = "OpenBadgeCredential_ldp_vc"
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
-CREDENTIAL_TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
 # service error code → (HTTP status, OAuth error code)
 OAUTH_ERRORS = {
     "offer.unknown": (404, "invalid_request"),
     "offer.code-refused": (400, "invalid_grant"),
     "offer.token-refused": (401, "invalid_token"),
     "proof.invalid": (400, "invalid_proof"),
+    "proof.missing": (400, "invalid_proof"),
     "proof.nonce-refused": (400, "invalid_nonce"),
     "holder.not-a-did": (400, "invalid_proof"),
 }
@@ -84,15 +88,23 @@ def _metadata() -> dict:
         "credential_endpoint": urls.oid4vci_credential(),
         "nonce_endpoint": urls.oid4vci_nonce(),
         "display": [{"name": platform().name, "locale": "en"}],
-        "credential_configurations_supported": {CONFIGURATION_ID: {
-            "format": "ldp_vc",
-            "scope": "OpenBadgeCredential",
-            "cryptographic_binding_methods_supported": ["did:key"],
-            "credential_signing_alg_values_supported": ["eddsa-rdfc-2022"],
-            "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": ["EdDSA"]}},
-            "credential_definition": {"@context": list(OB_CONTEXTS), "type": CREDENTIAL_TYPES},
-            "credential_metadata": {"display": [{"name": "Open Badge", "locale": "en"}]},
-        }},
+        "credential_configurations_supported": {
+            kind.configuration_id: _configuration(kind) for kind in delivery.DELIVERABLES.values()},
+    }
+
+
+def _configuration(kind: delivery.Deliverable) -> dict:
+    """A kind's credential configuration; only a bound kind names binding methods and proofs."""
+    binding = {"cryptographic_binding_methods_supported": ["did:key"],
+               "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": ["EdDSA"]}}}
+    return {
+        "format": "ldp_vc",
+        "scope": kind.type,
+        **(binding if kind.bound else {}),
+        "credential_signing_alg_values_supported": ["eddsa-rdfc-2022"],
+        "credential_definition": {"@context": list(kind.contexts),
+                                  "type": ["VerifiableCredential", kind.type]},
+        "credential_metadata": {"display": [{"name": kind.display, "locale": "en"}]},
     }
 
 
@@ -113,10 +125,10 @@ def authorization_server_metadata():
 
 @bp.get("/oid4vci/offers/<secret>")
 def offer(secret: str):
-    _, code = delivery.open_offer(storage.get_session(), secret)
+    opened, code = delivery.open_offer(storage.get_session(), secret)
     return _no_store(jsonify({
         "credential_issuer": platform().urls.home(),
-        "credential_configuration_ids": [CONFIGURATION_ID],
+        "credential_configuration_ids": [delivery.deliverable_of(opened).configuration_id],
         "grants": {PRE_AUTHORIZED_GRANT: {"pre-authorized_code": code}},
     }))
 
@@ -151,12 +163,17 @@ def _bearer() -> str:
     return value.strip()
 
 
-def _request_shape(body: dict) -> bool:
-    """Whether the request is draft 13 shaped (format + credential_definition); refuses others."""
+def _request_shape(body: dict, kind: delivery.Deliverable) -> bool:
+    """Whether the request is draft 13 shaped (format + credential_definition); refuses others,
+    and a request for another credential than the token's offer carries."""
     if "credential_configuration_id" in body:
-        if body["credential_configuration_id"] != CONFIGURATION_ID:
+        asked = body["credential_configuration_id"]
+        if not any(asked == known.configuration_id for known in delivery.DELIVERABLES.values()):
             raise OAuthError(400, "unknown_credential_configuration",
-                             f"credential_configuration_id: this issuer offers {CONFIGURATION_ID}")
+                             f"credential_configuration_id: {asked!r} is not one this issuer offers")
+        if asked != kind.configuration_id:
+            raise OAuthError(400, "invalid_credential_request", "credential_configuration_id: "
+                             f"this access token is for {kind.configuration_id}")
         return False
     if "credential_identifier" in body:
         raise OAuthError(400, "unknown_credential_identifier",
@@ -164,14 +181,14 @@ def _request_shape(body: dict) -> bool:
     if body.get("format") == "ldp_vc":
         definition = body.get("credential_definition")
         types = definition.get("type") if isinstance(definition, dict) else None
-        if not isinstance(types, list) or "OpenBadgeCredential" not in types:
+        if not isinstance(types, list) or kind.type not in types:
             raise OAuthError(400, "unsupported_credential_type",
-                             "credential_definition.type must name OpenBadgeCredential")
+                             f"credential_definition.type must name {kind.type}")
         return True
     if "format" in body:
         raise OAuthError(400, "unsupported_credential_format", "only ldp_vc is issued")
     raise OAuthError(400, "invalid_credential_request", "name credential_configuration_id "
-                     f"({CONFIGURATION_ID})")
+                     f"({kind.configuration_id})")
 
 
 def _proof_jwt(body: dict) -> str | None:
@@ -200,13 +217,14 @@ def _proof_jwt(body: dict) -> str | None:
 def credential():
     session = storage.get_session()
     access_token = _bearer()
-    delivery.offer_for_token(session, access_token)  # a bad token is refused before anything
+    offer = delivery.offer_for_token(session, access_token)  # a bad token is refused first
+    kind = delivery.deliverable_of(offer)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise OAuthError(400, "invalid_credential_request", "the request body must be a JSON object")
-    draft13 = _request_shape(body)
-    jwt = _proof_jwt(body)
-    if jwt is None:
+    draft13 = _request_shape(body, kind)
+    jwt = _proof_jwt(body) if kind.bound else None  # unbound: a proof sent anyway is not read
+    if jwt is None and kind.bound:
         raise OAuthError(400, "invalid_proof", "a key proof (jwt) over a c_nonce is required")
     row = delivery.deliver(session, platform(), access_token, jwt)
     issued = json.loads(row.signed_json)

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // A wallet built on @digitalbazaar/oid4-client 5.10.0: offer by reference -> metadata ->
 // token -> a credential request without a proof (answered invalid_proof with a c_nonce) ->
-// the request again with a jwt proof over that nonce -> credential.
+// the request again with a jwt proof over that nonce -> credential (an issuer that needs no
+// proof for the offered configuration answers the first request with the credential).
 // Request (stdin): {"offerUri": "..."}; result (stdout): {"did", "credential", "requests",
 //   "replays": {"offer": "<error>"}}. Trusts the test CA through NODE_EXTRA_CA_CERTS.
 import {OID4Client, getCredentialOffer} from '@digitalbazaar/oid4-client';

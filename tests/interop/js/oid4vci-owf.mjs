@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // A wallet built on @openid4vc/openid4vci 0.4.6 (the engine of Credo's OpenID4VC module):
-// offer by reference -> issuer and AS metadata -> token -> nonce -> jwt proof -> credential.
+// offer by reference -> issuer and AS metadata -> token -> nonce -> jwt proof -> credential
+// (no nonce and no proof when the offered configuration names no proof_types_supported).
 // Request (stdin): {"offerUri": "openid-credential-offer://?credential_offer_uri=...",
 //   "nonceReplayOfferUri": optional, a second offer}
 // Result (stdout): {"did", "credential", "requests": [...the credential request body],
@@ -40,13 +41,20 @@ const issuerMetadata = await client.resolveIssuerMetadata(offer.credential_issue
 const [configurationId] = offer.credential_configuration_ids;
 const {accessTokenResponse} = await client.retrievePreAuthorizedCodeAccessTokenFromOffer(
   {credentialOffer: offer, issuerMetadata});
-const {c_nonce: nonce} = await client.requestNonce({issuerMetadata});
-const {jwt} = await client.createCredentialRequestJwtProof({
-  issuerMetadata, credentialConfigurationId: configurationId, nonce,
-  signer: {method: 'did', didUrl: holder.kid, alg: 'EdDSA'}});
+// a configuration with proof_types_supported binds the credential to a key the wallet proves;
+// one without (an endorsement: its subject is what it endorses) is asked for with no proof
+const configuration = issuerMetadata.credentialIssuer.credential_configurations_supported[configurationId];
+let proofs;
+if(configuration.proof_types_supported) {
+  const {c_nonce: nonce} = await client.requestNonce({issuerMetadata});
+  const {jwt} = await client.createCredentialRequestJwtProof({
+    issuerMetadata, credentialConfigurationId: configurationId, nonce,
+    signer: {method: 'did', didUrl: holder.kid, alg: 'EdDSA'}});
+  proofs = {jwt: [jwt]};
+}
 const {credentialResponse} = await client.retrieveCredentials({
   issuerMetadata, accessToken: accessTokenResponse.access_token,
-  credentialConfigurationId: configurationId, proofs: {jwt: [jwt]}});
+  credentialConfigurationId: configurationId, proofs});
 
 const replays = {};
 try {
