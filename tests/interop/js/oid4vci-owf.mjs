@@ -45,8 +45,9 @@ const {accessTokenResponse} = await client.retrievePreAuthorizedCodeAccessTokenF
 // one without (an endorsement: its subject is what it endorses) is asked for with no proof
 const configuration = issuerMetadata.credentialIssuer.credential_configurations_supported[configurationId];
 let proofs;
+let nonce = null;
 if(configuration.proof_types_supported) {
-  const {c_nonce: nonce} = await client.requestNonce({issuerMetadata});
+  ({c_nonce: nonce} = await client.requestNonce({issuerMetadata}));
   const {jwt} = await client.createCredentialRequestJwtProof({
     issuerMetadata, credentialConfigurationId: configurationId, nonce,
     signer: {method: 'did', didUrl: holder.kid, alg: 'EdDSA'}});
