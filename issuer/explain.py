@@ -202,7 +202,7 @@ def _status_line(result: VerificationResult, reason: str | None) -> dict | None:
                      f"{message}.")
     if word in ("revoked", "suspended"):
         # No reason: none was given, or it is not for this viewer to read (services.showing).
-        return _line("revocation", FAILED, f"It was {word}{by}" + (f" ({reason})." if reason else "."))
+        return _line("revocation", FAILED, f"It was {word}{by}" + (f" ({reason.rstrip('.')})." if reason else "."))
     return _line("revocation", FAILED, f"Its revocation status is not trustworthy: {message}.")
 
 
