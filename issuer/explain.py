@@ -202,7 +202,8 @@ def _status_line(result: VerificationResult, reason: str | None) -> dict | None:
                      f"{message}.")
     if word in ("revoked", "suspended"):
         # No reason: none was given, or it is not for this viewer to read (services.showing).
-        return _line("revocation", FAILED, f"It was {word}{by}" + (f" ({reason.rstrip('.')})." if reason else "."))
+        told = f" ({reason.rstrip('.')})." if reason else "."
+        return _line("revocation", FAILED, f"It was {word}{by}{told}")
     return _line("revocation", FAILED, f"Its revocation status is not trustworthy: {message}.")
 
 
@@ -234,12 +235,12 @@ def _headline(overall: str, lines: list[dict], signer: str, revocation: dict | N
     if check == "format" and overall == FAILED:
         return ("It is not a well-formed credential." if text.startswith("This is not")
                 else "It does not follow the Open Badges 3.0 rules.")
-    if check == "revocation" and overall == FAILED:
-        if revocation is None:
-            return "Its revocation status is not trustworthy."
+    if check == "revocation" and revocation is not None:  # what the banner says, in short
         when = f" on {revocation['date']}" if revocation["date"] else ""
         who = signer if revocation["ours"] else "Its issuer"
         return f"{who} {revocation['word']} it{when}."
+    if check == "revocation" and overall == FAILED:
+        return "Its revocation status is not trustworthy."
     words = {("signature", FAILED): "Its signature does not match its content: it was changed "
              "after it was signed, or not signed by the key it names.",
              ("issuer", FAILED): f"It was not signed with a key of {signer}.",

@@ -134,3 +134,14 @@ def test_a_revocation_we_may_tell_has_its_date_and_reason():
                                        "date": "3 May 2026", "reason": "duplicate"}
     assert explained["reason"] == "Lea revoked it on 3 May 2026."
     assert "Failed: It was revoked (duplicate)." in said(explained)
+
+
+def test_what_storage_tells_wins_over_a_status_list_that_could_not_be_read():
+    """Our own revocation, told from storage, is never headlined as 'could not be checked'."""
+    result = result_of("passed", "passed", "active")
+    result.checks = [c for c in result.checks if c.name != "status"]
+    result.add("status", UNCHECKED, "status list could not be retrieved")
+    explained = explain(result, issuers=NAMES, revoked_on=datetime(2026, 5, 3, tzinfo=timezone.utc),
+                        revocation_reason="duplicate")
+    assert explained["revocation"]["date"] == "3 May 2026"
+    assert explained["reason"] == "Lea revoked it on 3 May 2026."
