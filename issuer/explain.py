@@ -24,6 +24,9 @@ NOT_JUDGED = ("This says nothing about whether it is genuine: a verifier that su
 KINDS = {"platform": "platform", "community": "community", "person": "member"}
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
+# What decides the headline when several checks share the verdict's outcome: the most basic.
+HEADLINE_ORDER = ("format", "signature", "issuer", "revocation", "validity", "relatedResource")
+STATUS_SIGNER = " (the status list is signed by "
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
 
 
@@ -36,8 +39,11 @@ class IssuerName:
 
 
 def explain(result: VerificationResult, *, revocation_reason: str | None = None,
+            revoked_on: datetime | None = None,
             issuers: Mapping[str, IssuerName] | None = None) -> dict:
-    """The verdict and a plain sentence per check, with each embedded endorsement explained too."""
+    """The verdict, the one reason that decides it, and a plain sentence per check, with each
+    embedded endorsement explained too. ``revoked_on`` and ``revocation_reason`` are what
+    storage tells about a credential of ours that the viewer may see (else None)."""
     issuers = issuers or {}
     signer = _who(result.issuer_id, issuers)
     lines = [_format_line(result)]
@@ -51,8 +57,11 @@ def explain(result: VerificationResult, *, revocation_reason: str | None = None,
     endorsements = [_endorsement(e, issuers) for e in result.endorsements]
     lines += [e["line"] for e in endorsements]
     overall = verdict_of(result)
+    revocation = revocation_of(result, signer, issuers, revoked_on, revocation_reason)
+    checked = [line for line in lines if line is not None]
     return {"verified": result.verified, "verdict": VERDICTS[overall], "tone": TONES[overall],
-            "issuer": signer, "checks": [line for line in lines if line is not None],
+            "reason": _headline(overall, checked, signer, revocation),
+            "revocation": revocation, "issuer": signer, "checks": checked,
             "warnings": [_warning(w.message) for w in result.warnings],
             "endorsements": endorsements}
 
@@ -127,11 +136,15 @@ def _related_line(result: VerificationResult) -> dict | None:
 
 
 def _signature_line(result: VerificationResult, signer: str) -> dict | None:
+    """The signature in words. It names the issuer as signer only when the key is theirs:
+    a valid signature by someone else's key says nothing about the issuer."""
     found = _worst(result, "proof")
     if found is None:
         return None
     outcome, message = found
-    text = {OK: f"The signature is valid: nothing was changed since {signer} signed it.",
+    since = f"{signer} signed it" if result.outcome("issuer") == OK else "that key signed it"
+    valid = "valid" if result.outcome("issuer") == OK else "valid for the key it names"
+    text = {OK: f"The signature is {valid}: nothing was changed since {since}.",
             FAILED: f"The signature is not valid ({message}): the credential was changed after "
                     "it was signed, or it was not signed by the key it names.",
             UNCHECKED: f"The signature could not be checked: {message}.",
@@ -141,15 +154,35 @@ def _signature_line(result: VerificationResult, signer: str) -> dict | None:
 
 def _issuer_line(result: VerificationResult, signer: str,
                  issuers: Mapping[str, IssuerName]) -> dict | None:
+    """Whose key it is, worded against the signature: a key of theirs never reads as 'signed by
+    them' beside a signature that failed or was not checked."""
     found = _worst(result, "issuer")
     if found is None:
         return None
     outcome, message = found
     known = issuers.get(result.issuer_id or "")
-    kind = f" ({KINDS.get(known.kind, known.kind)})" if known and known.kind else ""
+    who = signer + (f" ({KINDS.get(known.kind, known.kind)})" if known and known.kind else "")
+    signature = result.outcome("proof")
     if outcome == OK:
-        return _line("issuer", OK, f"Signed by {signer}{kind}, and the key belongs to them.")
-    return _line("issuer", outcome, f"The signing key does not belong to {signer}{kind}: {message}.")
+        text = {OK: f"Signed by {who}, and the key belongs to them.",
+                FAILED: f"The key it names belongs to {who}, but the content does not match what "
+                        f"that key signed: it was changed after signing, or {signer} never "
+                        "signed it.",
+                UNCHECKED: f"The key it names belongs to {who}; whether that key signed this "
+                           "content could not be checked.",
+                UNSUPPORTED: f"The key it names belongs to {who}; whether that key signed this "
+                             "content cannot be checked here."}
+        return _line("issuer", OK, text.get(signature, f"The key it names belongs to {who}."))
+    if outcome == FAILED:
+        either = " either" if signature == FAILED else ""
+        then = f", so {signer} did not sign it" if signature == OK else ""
+        return _line("issuer", FAILED, f"The signing key does not belong to {who}{either}: "
+                     f"{message}{then}.")
+    if outcome == UNCHECKED:
+        return _line("issuer", outcome, f"Whether the key belongs to {who} could not be "
+                     f"checked: {message}.")
+    return _line("issuer", outcome, f"Whether the key belongs to {who} cannot be checked "
+                 f"here: {message}. {NOT_JUDGED}")
 
 
 def _status_line(result: VerificationResult, reason: str | None) -> dict | None:
@@ -158,7 +191,7 @@ def _status_line(result: VerificationResult, reason: str | None) -> dict | None:
         read = result.outcome("structure") is not None
         return _line("revocation", OK, "It has no revocation status: the issuer cannot revoke it.") if read else None
     outcome, message = found
-    word, _, signer = message.partition(" (the status list is signed by ")
+    word, _, signer = message.partition(STATUS_SIGNER)
     by = f" (according to a status list signed by {signer.rstrip(')')})" if signer else ""
     if outcome == OK:
         return _line("revocation", OK, f"It is {word}{by}.")
@@ -169,8 +202,58 @@ def _status_line(result: VerificationResult, reason: str | None) -> dict | None:
                      f"{message}.")
     if word in ("revoked", "suspended"):
         # No reason: none was given, or it is not for this viewer to read (services.showing).
-        return _line("revocation", FAILED, f"It was {word}{by}" + (f" ({reason})." if reason else "."))
+        told = f" ({reason.rstrip('.')})." if reason else "."
+        return _line("revocation", FAILED, f"It was {word}{by}{told}")
     return _line("revocation", FAILED, f"Its revocation status is not trustworthy: {message}.")
+
+
+def revocation_of(result: VerificationResult, signer: str, issuers: Mapping[str, IssuerName],
+                  revoked_on: datetime | None, reason: str | None) -> dict | None:
+    """What the revocation banner says: revoked or suspended, by whom, and when and why when
+    storage told us (a credential of ours the viewer may see); a status list says neither."""
+    found = _worst(result, "status")
+    word = found[1].partition(STATUS_SIGNER)[0] if found and found[0] == FAILED else None
+    if revoked_on is not None:
+        word = "revoked"
+    if word not in ("revoked", "suspended"):
+        return None
+    return {"word": word, "by": signer, "ours": (result.issuer_id or "") in issuers,
+            "date": date_words(revoked_on) if revoked_on else None, "reason": reason}
+
+
+def _headline(overall: str, lines: list[dict], signer: str, revocation: dict | None) -> str:
+    """The one sentence under the verdict: the check that decides it, the most basic first."""
+    if overall == OK:
+        return "Every check below passed."
+    deciding = sorted((line for line in lines if line["outcome"] == overall
+                       and line["check"] != "endorsement"),
+                      key=lambda line: HEADLINE_ORDER.index(line["check"])
+                      if line["check"] in HEADLINE_ORDER else len(HEADLINE_ORDER))
+    if not deciding:
+        return "Nothing in it could be read."
+    check, text = deciding[0]["check"], deciding[0]["text"]
+    if check == "format" and overall == FAILED:
+        return ("It is not a well-formed credential." if text.startswith("This is not")
+                else "It does not follow the Open Badges 3.0 rules.")
+    if check == "revocation" and revocation is not None:  # what the banner says, in short
+        when = f" on {revocation['date']}" if revocation["date"] else ""
+        who = signer if revocation["ours"] else "Its issuer"
+        return f"{who} {revocation['word']} it{when}."
+    if check == "revocation" and overall == FAILED:
+        return "Its revocation status is not trustworthy."
+    words = {("signature", FAILED): "Its signature does not match its content: it was changed "
+             "after it was signed, or not signed by the key it names.",
+             ("issuer", FAILED): f"It was not signed with a key of {signer}.",
+             ("issuer", UNCHECKED): f"Whether the signing key belongs to {signer} could not be "
+             "checked.",
+             ("issuer", UNSUPPORTED): f"Whether the signing key belongs to {signer} cannot be "
+             "checked here.",
+             ("signature", UNCHECKED): "Its signature could not be checked.",
+             ("signature", UNSUPPORTED): "Its kind of signature cannot be checked here.",
+             ("revocation", UNCHECKED): "Whether it was revoked could not be checked.",
+             ("revocation", UNSUPPORTED): "Whether it was revoked cannot be checked here.",
+             ("format", UNSUPPORTED): "This service cannot check this kind of credential."}
+    return words.get((check, overall), text)
 
 
 def _validity_line(result: VerificationResult) -> dict | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from .. import storage
 from ..credentials.proof import proofs_of
 from ..credentials.results import VerificationResult
-from ..explain import IssuerName, explain
+from ..explain import IssuerName, date_words, explain
 from ..storage import Award, Community, IssuedCredential, Issuer, User
 from .platform import Platform
 from .verifying import verifier
@@ -75,7 +76,14 @@ def _issuer_ids(result: VerificationResult) -> list[str | None]:
 
 def revocation_reason(session: Session, platform: Platform, document: object,
                       viewer: User | None = None) -> str | None:
-    """The reason given for revoking this very credential of ours, if ``viewer`` may see it.
+    """The reason given for revoking this very credential of ours, if ``viewer`` may see it."""
+    found = revocation_told(session, platform, document, viewer)
+    return found[1] if found else None
+
+
+def revocation_told(session: Session, platform: Platform, document: object,
+                    viewer: User | None = None) -> tuple[datetime, str] | None:
+    """When and why this very credential of ours was revoked, if ``viewer`` may see it.
 
     The status list is public, so its index only finds a candidate: the presented document must
     carry that credential's id and exactly its proof values, and the credential must be visible
@@ -84,7 +92,7 @@ def revocation_reason(session: Session, platform: Platform, document: object,
     row = _presented_credential(session, platform, document)
     if row is None or row.revoked_at is None or not can_see(row, viewer):
         return None
-    return row.revocation_reason
+    return row.revoked_at, row.revocation_reason
 
 
 def _presented_credential(session: Session, platform: Platform,
@@ -118,8 +126,8 @@ def verify_explained(session: Session, platform: Platform, document: object,
     """Verify a document (ours from storage, others' by guarded fetch) and explain the outcome;
     a revocation reason is shown only as ``revocation_reason`` allows for ``viewer``."""
     result = verifier(session, platform).verify(document)
-    reason = revocation_reason(session, platform, document, viewer)
-    return result, explain(result, revocation_reason=reason,
+    revoked_on, reason = revocation_told(session, platform, document, viewer) or (None, None)
+    return result, explain(result, revocation_reason=reason, revoked_on=revoked_on,
                            issuers=issuer_names(session, _issuer_ids(result)))
 
 
@@ -133,6 +141,20 @@ def credential_page(session: Session, platform: Platform, row: IssuedCredential,
     return {"row": row, "award": row.award, "credential": describe(document), "explanation": explanation,
             "issued_by": issued_by(session, platform, row), "recipient": recipient_of(session, row),
             "endorsements": endorsements, "url": platform.credential_url(row.id)}
+
+
+def endorsed_revocation(session: Session, row: IssuedCredential, user: User | None) -> dict | None:
+    """For an endorsement: the badge of ours it is about, when that badge was revoked and
+    ``user`` may see it (its row, name, date and reason); else None."""
+    if row.kind != "EndorsementCredential":
+        return None
+    subject = describe(json.loads(row.signed_json))["subject_id"]
+    found = storage.credentials_by_vc_id(session, subject, limit=1) if subject else []
+    badge = found[0] if found else None
+    if badge is None or badge.revoked_at is None or not can_see(badge, user):
+        return None
+    return {"row": badge, "name": describe(json.loads(badge.signed_json))["name"],
+            "date": date_words(badge.revoked_at), "reason": badge.revocation_reason}
 
 
 def _endorsement_entry(session: Session, platform: Platform, row: IssuedCredential,

@@ -46,6 +46,14 @@ def _baked_formats() -> dict:
     return {"baked_formats": lambda row: baked.baked_formats(storage.get_session(), row)}
 
 
+@bp.app_context_processor
+def _endorsed_revocation() -> dict:
+    """For templates/credentials/_revoked_banner.html: the revoked badge an endorsement row is
+    about, if the viewer may see it."""
+    return {"endorsed_revocation": lambda row: showing.endorsed_revocation(
+        storage.get_session(), row, current_user)}
+
+
 
 def verify_url(uuid: str) -> str:
     """The URL a credential's QR code encodes: its verification page."""
