@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from .credentials.errors import CredentialError
-from .credentials.kinds import kind_of
+from .credentials.kinds import CLR, kind_of
 from .credentials.results import FAILED, OK, UNCHECKED, UNSUPPORTED, VerificationResult
 from .credentials.vocab import parse_datetime
 
@@ -43,18 +43,21 @@ def explain(result: VerificationResult, *, revocation_reason: str | None = None,
     lines = [_format_line(result)]
     lines += [_signature_line(result, signer), _issuer_line(result, signer, issuers),
               _status_line(result, revocation_reason), _validity_line(result),
-              _related_line(result)]
+              _related_line(result), _members_line(result)]
     lines += [_line(c.name, c.outcome, f"Something else went wrong: {c.message}.")
               for c in result.checks if c.name not in
               ("format", "structure", "schema", "proof", "issuer", "status", "validity",
-               "relatedResource")]
+               "relatedResource", "credentials")]
     endorsements = [_endorsement(e, issuers) for e in result.endorsements]
     lines += [e["line"] for e in endorsements]
     overall = verdict_of(result)
-    return {"verified": result.verified, "verdict": VERDICTS[overall], "tone": TONES[overall],
-            "issuer": signer, "checks": [line for line in lines if line is not None],
-            "warnings": [_warning(w.message) for w in result.warnings],
-            "endorsements": endorsements}
+    found = {"verified": result.verified, "verdict": VERDICTS[overall], "tone": TONES[overall],
+             "issuer": signer, "checks": [line for line in lines if line is not None],
+             "warnings": [_warning(w.message) for w in result.warnings],
+             "endorsements": endorsements}
+    if result.members:  # a record: each credential inside explained on its own
+        found["credentials"] = [_member(m, issuers) for m in result.members]
+    return found
 
 
 def verdict_of(result: VerificationResult) -> str:
@@ -106,13 +109,14 @@ def _format_line(result: VerificationResult) -> dict:
     if structure is None or structure[0] != OK:
         message = structure[1] if structure else "nothing could be read"
         return _line("format", FAILED, f"This is not a well-formed credential: {message}.")
+    standard = "CLR 2.0" if kind_of(result.types) is CLR else "Open Badges 3.0"
     if schema is not None and schema[0] != OK:
-        return _line("format", FAILED, "It does not follow the Open Badges 3.0 rules "
+        return _line("format", FAILED, f"It does not follow the {standard} rules "
                      f"(1EdTech JSON Schema): {schema[1]}.")
     kind = kind_of(result.types).label
-    rules = " and follows the Open Badges 3.0 rules" if schema is not None else ""
+    rules = f" and follows the {standard} rules" if schema is not None else ""
     if any(w.name == "conformance" for w in result.warnings):
-        rules = ", with deviations from the Open Badges 3.0 rules that do not affect its validity"
+        rules = f", with deviations from the {standard} rules that do not affect its validity"
     return _line("format", OK, f"It is a well-formed {kind}{rules}.")
 
 
@@ -200,4 +204,27 @@ def _endorsement(endorsement: VerificationResult, issuers: Mapping[str, IssuerNa
     outcome = verdict_of(endorsement)
     inner["line"] = _line("endorsement", outcome, f"Endorsement by {inner['issuer']}: "
                           f"{inner['verdict'].lower()}.")
+    return inner
+
+
+def _members_line(result: VerificationResult) -> dict | None:
+    """A record (CLR): whether every credential inside verifies on its own."""
+    found = _worst(result, "credentials")
+    if found is None:
+        return None
+    outcome, message = found
+    count = len(result.members)
+    if outcome == OK:
+        text = ("The credential inside verifies on its own." if count == 1 else
+                f"Each of the {count} credentials inside verifies on its own.")
+        return _line("credentials", OK, text)
+    bad = sum(1 for m in result.members if not m.verified)
+    return _line("credentials", outcome, f"{bad} of the {count} credentials inside "
+                 f"{'is' if bad == 1 else 'are'} not verified: {message}.")
+
+
+def _member(member: VerificationResult, issuers: Mapping[str, IssuerName]) -> dict:
+    """One credential of a record, explained on its own, with its name."""
+    inner = explain(member, issuers=issuers)
+    inner["name"] = member.name or member.credential_id or "A credential"
     return inner

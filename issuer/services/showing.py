@@ -70,7 +70,8 @@ def issuer_names(session: Session, ids: Iterable[str | None]) -> dict[str, Issue
 
 
 def _issuer_ids(result: VerificationResult) -> list[str | None]:
-    return [result.issuer_id, *(i for e in result.endorsements for i in _issuer_ids(e))]
+    inner = [*result.endorsements, *result.members]  # a record's credentials name issuers too
+    return [result.issuer_id, *(i for e in inner for i in _issuer_ids(e))]
 
 
 def revocation_reason(session: Session, platform: Platform, document: object,
