@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import storage
+from ..credentials import clr
+from ..credentials.kinds import CLR, kind_of_document
 from ..credentials.proof import proofs_of
 from ..credentials.results import VerificationResult
 from ..explain import IssuerName, explain
@@ -131,9 +133,47 @@ def credential_page(session: Session, platform: Platform, row: IssuedCredential,
     _, explanation = verify_explained(session, platform, document, user)
     endorsements = [_endorsement_entry(session, platform, e, user)
                     for e in endorsements_of(session, row, user)]
+    record = record_contents(document) if kind_of_document(document) is CLR else None
+    recipient = recipient_of(session, row) if record is None else record_owner(session, document)
     return {"row": row, "award": row.award, "credential": describe(document), "explanation": explanation,
-            "issued_by": issued_by(session, platform, row), "recipient": recipient_of(session, row),
-            "endorsements": endorsements, "url": platform.credential_url(row.id)}
+            "issued_by": issued_by(session, platform, row), "recipient": recipient,
+            "endorsements": endorsements, "url": platform.credential_url(row.id), "record": record}
+
+
+def record_owner(session: Session, document: dict) -> User | None:
+    """The person of this service a record (CLR) is about, by the DID it names."""
+    did = clr.subject_id(document)
+    issuer = storage.issuer_by_did(session, did) if did else None
+    if issuer is None or issuer.kind != "person":
+        return None
+    return session.scalar(select(User).where(User.issuer_id == issuer.id))
+
+
+def record_contents(document: dict) -> dict:
+    """What a record (CLR) holds, for its page: each credential and endorsement by name and
+    issuer (linked when it has a web address), and whether the person left some out."""
+    def entry(item) -> dict:
+        item = item if isinstance(item, dict) else {}
+        issuer = item.get("issuer")
+        name = issuer.get("name") if isinstance(issuer, dict) else None
+        issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+        found = describe(item)
+        return {"name": found["name"], "issuer": _text(name) or _text(issuer_id) or "an unnamed issuer",
+                "url": _link(item.get("id")), "comment": found["comment"],
+                "about": found["subject_id"] if "EndorsementCredential" in _types(item) else None}
+    subject = document.get("credentialSubject")
+    subject = subject if isinstance(subject, dict) else {}
+    endorsements = document.get("endorsement")
+    associations = subject.get("association")
+    return {"credentials": [entry(m) for m in clr.members(document)],
+            "endorsements": [entry(e) for e in endorsements] if isinstance(endorsements, list) else [],
+            "associations": len(associations) if isinstance(associations, list) else 0,
+            "partial": document.get("partial") is True}
+
+
+def _types(item: dict) -> list:
+    types = item.get("type")
+    return types if isinstance(types, list) else [types]
 
 
 def _endorsement_entry(session: Session, platform: Platform, row: IssuedCredential,
