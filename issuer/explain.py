@@ -7,7 +7,7 @@ issuers, the reason a credential of ours was revoked), so pages and the JSON API
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -36,8 +36,10 @@ class IssuerName:
 
 
 def explain(result: VerificationResult, *, revocation_reason: str | None = None,
-            issuers: Mapping[str, IssuerName] | None = None) -> dict:
-    """The verdict and a plain sentence per check, with each embedded endorsement explained too."""
+            issuers: Mapping[str, IssuerName] | None = None,
+            member_reasons: Sequence[str | None] = ()) -> dict:
+    """The verdict and a plain sentence per check, with each embedded endorsement explained too
+    (and, for a record, each credential inside, with ``member_reasons`` for revoked ones)."""
     issuers = issuers or {}
     signer = _who(result.issuer_id, issuers)
     lines = [_format_line(result)]
@@ -56,7 +58,8 @@ def explain(result: VerificationResult, *, revocation_reason: str | None = None,
              "warnings": [_warning(w.message) for w in result.warnings],
              "endorsements": endorsements}
     if result.members:  # a record: each credential inside explained on its own
-        found["credentials"] = [_member(m, issuers) for m in result.members]
+        reasons = list(member_reasons) + [None] * len(result.members)
+        found["credentials"] = [_member(m, issuers, r) for m, r in zip(result.members, reasons)]
     return found
 
 
@@ -208,7 +211,7 @@ def _endorsement(endorsement: VerificationResult, issuers: Mapping[str, IssuerNa
 
 
 def _members_line(result: VerificationResult) -> dict | None:
-    """A record (CLR): whether every credential inside verifies on its own."""
+    """A record (CLR): whether every credential inside verifies, naming those that do not."""
     found = _worst(result, "credentials")
     if found is None:
         return None
@@ -218,13 +221,22 @@ def _members_line(result: VerificationResult) -> dict | None:
         text = ("The credential inside verifies on its own." if count == 1 else
                 f"Each of the {count} credentials inside verifies on its own.")
         return _line("credentials", OK, text)
-    bad = sum(1 for m in result.members if not m.verified)
-    return _line("credentials", outcome, f"{bad} of the {count} credentials inside "
-                 f"{'is' if bad == 1 else 'are'} not verified: {message}.")
+    names = [f"“{m.name or m.credential_id or 'unnamed'}”" for m in result.members if not m.verified]
+    if not names:
+        text = f"A credential inside is not about the person the record names: {message}."
+    elif count == 1:
+        text = f"The credential inside, {names[0]}, is not verified (see below)."
+    else:
+        verb = "is" if len(names) == 1 else "are"
+        text = f"{len(names)} of the {count} credentials inside {verb} not verified: {', '.join(names)} (see below)."
+    if names and "is about" in message:
+        text += " " + "; ".join(p for p in message.split("; ") if "is about" in p).capitalize() + "."
+    return _line("credentials", outcome, text)
 
 
-def _member(member: VerificationResult, issuers: Mapping[str, IssuerName]) -> dict:
+def _member(member: VerificationResult, issuers: Mapping[str, IssuerName],
+            reason: str | None) -> dict:
     """One credential of a record, explained on its own, with its name."""
-    inner = explain(member, issuers=issuers)
+    inner = explain(member, issuers=issuers, revocation_reason=reason)
     inner["name"] = member.name or member.credential_id or "A credential"
     return inner

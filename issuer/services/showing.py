@@ -122,8 +122,12 @@ def verify_explained(session: Session, platform: Platform, document: object,
     a revocation reason is shown only as ``revocation_reason`` allows for ``viewer``."""
     result = verifier(session, platform).verify(document)
     reason = revocation_reason(session, platform, document, viewer)
+    # a record's credentials (CLR): the reason each revoked one of ours was revoked, as above
+    member_reasons = [None if found.verified else revocation_reason(session, platform, member, viewer)
+                      for member, found in zip(clr.members(document), result.members)]
     return result, explain(result, revocation_reason=reason,
-                           issuers=issuer_names(session, _issuer_ids(result)))
+                           issuers=issuer_names(session, _issuer_ids(result)),
+                           member_reasons=member_reasons)
 
 
 def credential_page(session: Session, platform: Platform, row: IssuedCredential,

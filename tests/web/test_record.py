@@ -197,7 +197,7 @@ def test_verify_explains_the_record_and_each_credential_inside(demo):
     visitor = Browser(demo)
     page = visitor.submit("/verify", {"credential": json.dumps(document)})
     text = page.get_data(as_text=True)
-    assert page.status_code == 200 and "What the record holds" in text
+    assert page.status_code == 200 and "Each credential inside, checked on its own" in text
     assert "Comprehensive Learner Record" in text and "Session host — from Open Source Mentors" in text
 
 
@@ -225,3 +225,6 @@ def test_a_revoked_member_is_reported_for_that_member(tmp_path):
     assert [c["outcome"] for c in result["checks"] if c["check"] == "credentials"] == ["failed"]
     member = result["credentials"][0]
     assert {c["check"]: c["outcome"] for c in member["checks"]}["status"] == "failed"
+    page = Browser(app).submit("/verify", {"credential": json.dumps(document)}).get_data(as_text=True)
+    assert "The credential inside, “Session host”, is not verified (see below)." in page
+    assert "It was revoked (Given twice)." in page
