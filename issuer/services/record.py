@@ -23,7 +23,8 @@ from .issuers import ensure_platform_issuer, issuer_profile
 from .issuing import issue
 from .platform import Platform, now_utc
 
-MAX_ITEMS = 200  # a record holds at most this many credentials (each is verified with it)
+MAX_ITEMS = 40  # a record holds at most this many items: issuing and verifying it then stay
+# within the default work budget of one request (ISSUER_CANON_MAX_SECONDS)
 
 
 def record_items(session: Session, user: User) -> list[Award]:

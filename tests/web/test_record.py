@@ -228,3 +228,12 @@ def test_a_revoked_member_is_reported_for_that_member(tmp_path):
     page = Browser(app).submit("/verify", {"credential": json.dumps(document)}).get_data(as_text=True)
     assert "The credential inside, “Session host”, is not verified (see below)." in page
     assert "It was revoked (Given twice)." in page
+
+
+def test_a_record_holds_at_most_max_items(demo, monkeypatch):
+    monkeypatch.setattr(record, "MAX_ITEMS", 2)
+    with pytest.raises(FieldError) as raised:
+        issue(demo, "bram")  # one badge and two endorsements
+    assert raised.value.code == "record.too-many" and raised.value.params == {"limit": 2}
+    ids = items_of(demo, "bram")
+    assert issue(demo, "bram", ids["badge"] + ids["endorsement"][:1])["partial"] is True
