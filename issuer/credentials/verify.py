@@ -78,8 +78,8 @@ class Verifier:
                     _run(name, stage, result)
             if purpose == "assertionMethod" and checks is None and depth < MAX_ENDORSEMENT_DEPTH:
                 result.endorsements = [self.verify(e, depth=depth + 1) for e in _endorsements(doc)]
-            if purpose == "assertionMethod" and checks is None and kind_of(result.types) is CLR:
-                self._members(doc, result, depth)
+                if kind_of(result.types) is CLR:  # a record's credentials (a record in a record:
+                    self._members(doc, result, depth)  # its own proof covers what that holds)
         except WorkLimitExceeded as error:  # the CPU budget is spent: say so, check no further
             result.add("verification", FAILED, str(error), VC + "PARSING_ERROR")
         return result
