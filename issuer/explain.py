@@ -7,12 +7,12 @@ issuers, the reason a credential of ours was revoked), so pages and the JSON API
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from .credentials.errors import CredentialError
-from .credentials.kinds import kind_of
+from .credentials.kinds import CLR, kind_of
 from .credentials.results import FAILED, OK, UNCHECKED, UNSUPPORTED, VerificationResult
 from .credentials.vocab import parse_datetime
 
@@ -40,30 +40,36 @@ class IssuerName:
 
 def explain(result: VerificationResult, *, revocation_reason: str | None = None,
             revoked_on: datetime | None = None,
-            issuers: Mapping[str, IssuerName] | None = None) -> dict:
+            issuers: Mapping[str, IssuerName] | None = None,
+            member_reasons: Sequence[str | None] = ()) -> dict:
     """The verdict, the one reason that decides it, and a plain sentence per check, with each
-    embedded endorsement explained too. ``revoked_on`` and ``revocation_reason`` are what
+    embedded endorsement explained too (and, for a record, each credential inside, with
+    ``member_reasons`` for revoked ones). ``revoked_on`` and ``revocation_reason`` are what
     storage tells about a credential of ours that the viewer may see (else None)."""
     issuers = issuers or {}
     signer = _who(result.issuer_id, issuers)
     lines = [_format_line(result)]
     lines += [_signature_line(result, signer), _issuer_line(result, signer, issuers),
               _status_line(result, revocation_reason), _validity_line(result),
-              _related_line(result)]
+              _related_line(result), _members_line(result)]
     lines += [_line(c.name, c.outcome, f"Something else went wrong: {c.message}.")
               for c in result.checks if c.name not in
               ("format", "structure", "schema", "proof", "issuer", "status", "validity",
-               "relatedResource")]
+               "relatedResource", "credentials")]
     endorsements = [_endorsement(e, issuers) for e in result.endorsements]
     lines += [e["line"] for e in endorsements]
     overall = verdict_of(result)
     revocation = revocation_of(result, signer, issuers, revoked_on, revocation_reason)
     checked = [line for line in lines if line is not None]
-    return {"verified": result.verified, "verdict": VERDICTS[overall], "tone": TONES[overall],
-            "reason": _headline(overall, checked, signer, revocation),
-            "revocation": revocation, "issuer": signer, "checks": checked,
-            "warnings": [_warning(w.message) for w in result.warnings],
-            "endorsements": endorsements}
+    found = {"verified": result.verified, "verdict": VERDICTS[overall], "tone": TONES[overall],
+             "reason": _headline(overall, checked, signer, revocation),
+             "revocation": revocation, "issuer": signer, "checks": checked,
+             "warnings": [_warning(w.message) for w in result.warnings],
+             "endorsements": endorsements}
+    if result.members:  # a record: each credential inside explained on its own
+        reasons = list(member_reasons) + [None] * len(result.members)
+        found["credentials"] = [_member(m, issuers, r) for m, r in zip(result.members, reasons)]
+    return found
 
 
 def verdict_of(result: VerificationResult) -> str:
@@ -115,13 +121,14 @@ def _format_line(result: VerificationResult) -> dict:
     if structure is None or structure[0] != OK:
         message = structure[1] if structure else "nothing could be read"
         return _line("format", FAILED, f"This is not a well-formed credential: {message}.")
+    standard = "CLR 2.0" if kind_of(result.types) is CLR else "Open Badges 3.0"
     if schema is not None and schema[0] != OK:
-        return _line("format", FAILED, "It does not follow the Open Badges 3.0 rules "
+        return _line("format", FAILED, f"It does not follow the {standard} rules "
                      f"(1EdTech JSON Schema): {schema[1]}.")
     kind = kind_of(result.types).label
-    rules = " and follows the Open Badges 3.0 rules" if schema is not None else ""
+    rules = f" and follows the {standard} rules" if schema is not None else ""
     if any(w.name == "conformance" for w in result.warnings):
-        rules = ", with deviations from the Open Badges 3.0 rules that do not affect its validity"
+        rules = f", with deviations from the {standard} rules that do not affect its validity"
     return _line("format", OK, f"It is a well-formed {kind}{rules}.")
 
 
@@ -283,4 +290,36 @@ def _endorsement(endorsement: VerificationResult, issuers: Mapping[str, IssuerNa
     outcome = verdict_of(endorsement)
     inner["line"] = _line("endorsement", outcome, f"Endorsement by {inner['issuer']}: "
                           f"{inner['verdict'].lower()}.")
+    return inner
+
+
+def _members_line(result: VerificationResult) -> dict | None:
+    """A record (CLR): whether every credential inside verifies, naming those that do not."""
+    found = _worst(result, "credentials")
+    if found is None:
+        return None
+    outcome, message = found
+    count = len(result.members)
+    if outcome == OK:
+        text = ("The credential inside verifies on its own." if count == 1 else
+                f"Each of the {count} credentials inside verifies on its own.")
+        return _line("credentials", OK, text)
+    names = [f"“{m.name or m.credential_id or 'unnamed'}”" for m in result.members if not m.verified]
+    if not names:
+        text = f"A credential inside is not about the person the record names: {message}."
+    elif count == 1:
+        text = f"The credential inside, {names[0]}, is not verified (see below)."
+    else:
+        verb = "is" if len(names) == 1 else "are"
+        text = f"{len(names)} of the {count} credentials inside {verb} not verified: {', '.join(names)} (see below)."
+    if names and "is about" in message:
+        text += " " + "; ".join(p for p in message.split("; ") if "is about" in p).capitalize() + "."
+    return _line("credentials", outcome, text)
+
+
+def _member(member: VerificationResult, issuers: Mapping[str, IssuerName],
+            reason: str | None) -> dict:
+    """One credential of a record, explained on its own, with its name."""
+    inner = explain(member, issuers=issuers, revocation_reason=reason)
+    inner["name"] = member.name or member.credential_id or "A credential"
     return inner

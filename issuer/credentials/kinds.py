@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from . import checks, documents, status
+from . import checks, clr, documents, status
 from .vocab import (ACHIEVEMENT_CREDENTIAL_SCHEMA, CLR_CREDENTIAL_SCHEMA,
                     ENDORSEMENT_CREDENTIAL_SCHEMA, ENDORSEMENT_TYPE, OPEN_BADGE_TYPES, VC2_CONTEXT,
                     type_list)
@@ -57,8 +57,9 @@ OPEN_BADGE = Kind(OPEN_BADGE_TYPES, "Open Badge", documents.open_badge_credentia
                   profile_issuer=True, one_status_entry=True)
 ENDORSEMENT = Kind((ENDORSEMENT_TYPE,), "endorsement", documents.endorsement_credential,
                    checks.endorsement_rules, ENDORSEMENT_CREDENTIAL_SCHEMA, schema_checked=True)
-# Not built here yet; read with the VC rules (its member credentials verify on their own).
-CLR = Kind(("ClrCredential",), "credential", schema=CLR_CREDENTIAL_SCHEMA)
+# A person's record (CLR 2.0): its credentials inside are verified one by one as well.
+CLR = Kind((clr.CLR_TYPE,), "Comprehensive Learner Record", clr.clr_credential, clr.clr_rules,
+           CLR_CREDENTIAL_SCHEMA, schema_checked=True, profile_issuer=True, one_status_entry=True)
 STATUS_LIST = Kind(("BitstringStatusListCredential",), "credential", status.status_list_credential)
 LEGACY_STATUS_LIST = Kind(("StatusList2021Credential",), "credential")  # read, never issued
 CREDENTIAL = Kind(("VerifiableCredential",), "credential")  # any other credential

@@ -66,6 +66,8 @@ class VerificationResult:
     checks: list[Check] = field(default_factory=list)
     endorsements: list[VerificationResult] = field(default_factory=list)
     warnings: list[Check] = field(default_factory=list)  # beside the verdict, never changing it
+    members: list[VerificationResult] = field(default_factory=list)  # a record's credentials
+    name: str | None = None  # the name the document gives itself, for lists of members
 
     @property
     def verified(self) -> bool:
@@ -97,6 +99,7 @@ class VerificationResult:
             "checks": [c.as_dict() for c in self.checks],
             "warnings": [c.as_dict() for c in self.warnings],
             "endorsements": [e.as_dict() for e in self.endorsements],
+            **({"credentials": [m.as_dict() for m in self.members]} if self.members else {}),
         }
 
     def to_vcapi(self) -> dict:

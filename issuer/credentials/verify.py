@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
-from . import budget, chains, digests, documents, proof, status, tolerated
+from . import budget, chains, clr, digests, documents, proof, status, tolerated
 from .canonical import Canonicalizer
 from .errors import CanonicalizationError, ContextError, CredentialError, WorkLimitExceeded
-from .kinds import kind_of
+from .kinds import CLR, kind_of
 from .vocab import type_list
-from .results import (FAILED, OK, UNCHECKED, UNSUPPORTED, Check, KeyInfo, KeyUnavailable,
-                      PresentationResult, StatusUnavailable, Unsupported, VerificationResult)
+from .results import (FAILED, OK, UNCHECKED, UNSUPPORTED, WORST_FIRST, Check, KeyInfo,
+                      KeyUnavailable, PresentationResult, StatusUnavailable, Unsupported,
+                      VerificationResult)
 from .tolerated import JWT_MESSAGE, NOT_CONFORMING, looks_like_jwt
 
 __all__ = ["CHECK_NAMES", "FAILED", "OK", "UNCHECKED", "UNSUPPORTED", "Check", "KeyInfo",
@@ -34,6 +35,9 @@ MAX_ENDORSEMENT_DEPTH = 2
 # control proves nothing about the issuer.
 CHECK_NAMES = ("structure", "schema", "proof", "issuer", "status", "validity")
 SIGNED_BY = "(the status list is signed by"  # completed with ")" below
+# How a record's "credentials" check words a credential inside that is not verified.
+MEMBER_ANSWER = {FAILED: "does not verify", UNSUPPORTED: "is of a kind this service cannot check",
+                 UNCHECKED: "could not be fully checked"}
 
 
 @dataclass
@@ -56,7 +60,8 @@ class Verifier:
         (see CHECK_NAMES); None runs them all, embedded endorsements included.
         """
         doc = document if isinstance(document, dict) else {}
-        result = VerificationResult(_str(doc.get("id")), _issuer_id(doc), type_list(doc.get("type")))
+        result = VerificationResult(_str(doc.get("id")), _issuer_id(doc), type_list(doc.get("type")),
+                                    name=_str(doc.get("name")))
         wanted = _wanted(checks)
         try:
             budget.check()  # spent (a presentation or endorsements before this one): stop here
@@ -73,6 +78,8 @@ class Verifier:
                     _run(name, stage, result)
             if purpose == "assertionMethod" and checks is None and depth < MAX_ENDORSEMENT_DEPTH:
                 result.endorsements = [self.verify(e, depth=depth + 1) for e in _endorsements(doc)]
+                if kind_of(result.types) is CLR:  # a record's credentials (a record in a record:
+                    self._members(doc, result, depth)  # its own proof covers what that holds)
         except WorkLimitExceeded as error:  # the CPU budget is spent: say so, check no further
             result.add("verification", FAILED, str(error), VC + "PARSING_ERROR")
         return result
@@ -91,6 +98,33 @@ class Verifier:
         carried = presentation.get("verifiableCredential", []) if isinstance(presentation, dict) else []
         carried = carried if isinstance(carried, list) else [carried]
         return PresentationResult(outer, [self.verify(c, checks=checks) for c in carried])
+
+    def _members(self, doc, result, depth) -> None:
+        """A record's credentials, each verified on its own; the record's "credentials" check
+        says which do not verify and which are about someone other than the record's subject.
+        A changed credential also breaks the record's own proof, which covers it."""
+        held = clr.members(doc)
+        result.members = [self.verify(m, depth=depth + 1) for m in held]
+        if not held:
+            return  # the structure check already says a record needs credentials
+        person, problems, outcomes = clr.subject_id(doc), [], {OK}
+        for index, (member, found) in enumerate(zip(held, result.members)):
+            label = f"credential {index + 1} ({found.name or found.credential_id or 'unnamed'})"
+            if not found.verified:
+                outcome = found.outcome() or FAILED
+                outcomes.add(outcome)
+                problems.append(f"{label} {MEMBER_ANSWER[outcome]}")
+            about = clr.subject_id(member)
+            if person and about and about != person:
+                outcomes.add(FAILED)
+                problems.append(f"{label} is about {about}, not the record's subject {person}")
+        if problems:
+            worst = next(o for o in WORST_FIRST if o in outcomes)
+            result.add("credentials", worst, "; ".join(problems), VC + "MALFORMED_VALUE_ERROR")
+        else:
+            words = "the credential inside verifies" if len(held) == 1 else \
+                f"all {len(held)} credentials inside verify"
+            result.add("credentials", OK, words)
 
     def _readable(self, document, result) -> bool:
         """A JSON object in a format we implement; a VC-JWT or an envelope is 'unsupported'."""

@@ -17,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import storage
+from ..credentials import clr
+from ..credentials.kinds import CLR, kind_of_document
 from ..credentials.proof import proofs_of
 from ..credentials.results import VerificationResult
 from ..explain import IssuerName, date_words, explain
@@ -71,7 +73,8 @@ def issuer_names(session: Session, ids: Iterable[str | None]) -> dict[str, Issue
 
 
 def _issuer_ids(result: VerificationResult) -> list[str | None]:
-    return [result.issuer_id, *(i for e in result.endorsements for i in _issuer_ids(e))]
+    inner = [*result.endorsements, *result.members]  # a record's credentials name issuers too
+    return [result.issuer_id, *(i for e in inner for i in _issuer_ids(e))]
 
 
 def revocation_reason(session: Session, platform: Platform, document: object,
@@ -127,8 +130,12 @@ def verify_explained(session: Session, platform: Platform, document: object,
     a revocation reason is shown only as ``revocation_reason`` allows for ``viewer``."""
     result = verifier(session, platform).verify(document)
     revoked_on, reason = revocation_told(session, platform, document, viewer) or (None, None)
+    # a record's credentials (CLR): the reason each revoked one of ours was revoked, as above
+    member_reasons = [None if found.verified else revocation_reason(session, platform, member, viewer)
+                      for member, found in zip(clr.members(document), result.members)]
     return result, explain(result, revocation_reason=reason, revoked_on=revoked_on,
-                           issuers=issuer_names(session, _issuer_ids(result)))
+                           issuers=issuer_names(session, _issuer_ids(result)),
+                           member_reasons=member_reasons)
 
 
 def credential_page(session: Session, platform: Platform, row: IssuedCredential,
@@ -138,9 +145,47 @@ def credential_page(session: Session, platform: Platform, row: IssuedCredential,
     _, explanation = verify_explained(session, platform, document, user)
     endorsements = [_endorsement_entry(session, platform, e, user)
                     for e in endorsements_of(session, row, user)]
+    record = record_contents(document) if kind_of_document(document) is CLR else None
+    recipient = recipient_of(session, row) if record is None else record_owner(session, document)
     return {"row": row, "award": row.award, "credential": describe(document), "explanation": explanation,
-            "issued_by": issued_by(session, platform, row), "recipient": recipient_of(session, row),
-            "endorsements": endorsements, "url": platform.credential_url(row.id)}
+            "issued_by": issued_by(session, platform, row), "recipient": recipient,
+            "endorsements": endorsements, "url": platform.credential_url(row.id), "record": record}
+
+
+def record_owner(session: Session, document: dict) -> User | None:
+    """The person of this service a record (CLR) is about, by the DID it names."""
+    did = clr.subject_id(document)
+    issuer = storage.issuer_by_did(session, did) if did else None
+    if issuer is None or issuer.kind != "person":
+        return None
+    return session.scalar(select(User).where(User.issuer_id == issuer.id))
+
+
+def record_contents(document: dict) -> dict:
+    """What a record (CLR) holds, for its page: each credential and endorsement by name and
+    issuer (linked when it has a web address), and whether the person left some out."""
+    def entry(item) -> dict:
+        item = item if isinstance(item, dict) else {}
+        issuer = item.get("issuer")
+        name = issuer.get("name") if isinstance(issuer, dict) else None
+        issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+        found = describe(item)
+        return {"name": found["name"], "issuer": _text(name) or _text(issuer_id) or "an unnamed issuer",
+                "url": _link(item.get("id")), "comment": found["comment"],
+                "about": found["subject_id"] if "EndorsementCredential" in _types(item) else None}
+    subject = document.get("credentialSubject")
+    subject = subject if isinstance(subject, dict) else {}
+    endorsements = document.get("endorsement")
+    associations = subject.get("association")
+    return {"credentials": [entry(m) for m in clr.members(document)],
+            "endorsements": [entry(e) for e in endorsements] if isinstance(endorsements, list) else [],
+            "associations": len(associations) if isinstance(associations, list) else 0,
+            "partial": document.get("partial") is True}
+
+
+def _types(item: dict) -> list:
+    types = item.get("type")
+    return types if isinstance(types, list) else [types]
 
 
 def endorsed_revocation(session: Session, row: IssuedCredential, user: User | None) -> dict | None:

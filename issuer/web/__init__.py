@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..fetch import request_budget
 from . import headers, limits
-from . import achievements, api, auth, body, communities, errors, people, public, settings, verifier
+from . import achievements, api, auth, body, communities, errors, people, public, record, settings, verifier
 from . import people_endorse  # noqa: F401  (adds the endorsement pages to people.bp)
 
 csrf = CSRFProtect()
@@ -36,7 +36,7 @@ def init_app(app: Flask) -> None:
     headers.init_app(app)
     auth.login_manager.init_app(app)
     for blueprint in (public.bp, auth.bp, settings.bp, communities.bp, achievements.bp, people.bp,
-                      verifier.bp):
+                      verifier.bp, record.bp):
         app.register_blueprint(blueprint)
     for blueprint in api.BLUEPRINTS:  # bearer-token and public JSON endpoints: no cookies, no CSRF
         app.register_blueprint(blueprint)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from issuer.credentials import datamodel, documents as d, issuance, kinds, status
+from issuer.credentials import clr, datamodel, documents as d, issuance, kinds, status
 from issuer.credentials.canonical import Canonicalizer
 from issuer.credentials.errors import DocumentError
 from issuer.credentials.kinds import KINDS, OB_TYPES, kind_of, kind_of_document
@@ -52,6 +52,9 @@ BUILT = {
         name="Thanks", endorsement_comment="Always there to help"),
     "BitstringStatusListCredential": lambda: status.status_list_credential(
         "https://example.org/status/1", ISSUER, status.StatusList().encode(), valid_from=MAY_2024),
+    "ClrCredential": lambda: clr.clr_credential(
+        "urn:uuid:3", _profile(), "did:example:member", [_badge()], valid_from=MAY_2024,
+        name="A member's record", achievements=[_badge()["credentialSubject"]["achievement"]]),
 }
 
 
@@ -117,14 +120,15 @@ def test_precedence_and_aliases():
     assert not kind_of(["EnvelopedVerifiableCredential", "OpenBadgeCredential"]).readable
     assert OB_TYPES == {"OpenBadgeCredential", "AchievementCredential"}
     assert [k.label for k in (kinds.OPEN_BADGE, kinds.ENDORSEMENT, kinds.CLR)] == \
-        ["Open Badge", "endorsement", "credential"]
+        ["Open Badge", "endorsement", "Comprehensive Learner Record"]
 
 
 def test_schema_applies_to_vc2_documents_of_checked_kinds_only():
     badge = _badge()
     assert kinds.OPEN_BADGE.schema_for(badge) == d.ACHIEVEMENT_CREDENTIAL_SCHEMA
     assert kinds.OPEN_BADGE.schema_for({**badge, "@context": [d.VC1_CONTEXT]}) is None
-    assert kinds.CLR.schema_for({"@context": [d.VC2_CONTEXT]}) is None
+    assert kinds.CLR.schema_for({"@context": [d.VC2_CONTEXT]}) == kinds.CLR.schema  # now issued here
+    assert kinds.CLR.schema_for({"@context": [d.VC1_CONTEXT]}) is None
 
 
 def _counting(monkeypatch) -> list:

@@ -40,7 +40,8 @@ def api_verify_explained():
     result, explanation = showing.verify_explained(storage.get_session(), platform(), document,
                                                    g.api_user)
     payload = {key: explanation[key]
-               for key in ("verified", "verdict", "checks", "warnings", "endorsements")}
+               for key in ("verified", "verdict", "checks", "warnings", "endorsements", "credentials")
+               if key in explanation}
     return jsonify({**payload, "result": result.as_dict()}), 200 if result.verified else 422
 
 
