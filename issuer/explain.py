@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from .credentials.errors import CredentialError
+from .credentials.identity import ABSENT, MATCHES, NO_MATCH
 from .credentials.kinds import kind_of
 from .credentials.results import FAILED, OK, UNCHECKED, UNSUPPORTED, VerificationResult
 from .credentials.vocab import parse_datetime
@@ -80,8 +81,7 @@ def _who(issuer_id: str | None, issuers: Mapping[str, IssuerName]) -> str:
 
 
 BADGE_TYPES = ("OpenBadgeCredential", "AchievementCredential")
-EMAIL_ANSWERS = {"matches": "matches", "does not match": "does not match",
-                 "absent": "no e-mail fingerprint"}
+EMAIL_ANSWERS = {MATCHES: "matches", NO_MATCH: "does not match", ABSENT: "no e-mail fingerprint"}
 
 
 def _signed_statement(result: VerificationResult) -> str | None:
@@ -119,17 +119,17 @@ def recipient_words(names: list[str], result: VerificationResult, signer: str) -
 def email_words(outcome: str, result: VerificationResult, signer: str) -> dict:
     """The answer to "was it issued to this e-mail address?" (identity.MATCHES, NO_MATCH, ABSENT)."""
     answer, doubt = EMAIL_ANSWERS[outcome], _signed_statement(result)
-    if outcome == "absent":
+    if outcome == ABSENT:
         text = "This credential carries no e-mail fingerprint, so it cannot be checked against an address."
     elif doubt is not None:
         text = (f"The address {answer} the e-mail fingerprint in the credential, but {doubt}, "
                 "so this proves nothing.")
-    elif outcome == "matches":
+    elif outcome == MATCHES:
         text = f"It matches: {signer} issued this badge to this e-mail address."
     else:
         text = ("It does not match: this badge was not issued to this e-mail address (check the "
                 "spelling; people often have more than one address).")
-    return {"answer": answer, "text": text, "trusted": doubt is None and outcome == "matches"}
+    return {"answer": answer, "text": text, "trusted": doubt is None and outcome == MATCHES}
 
 
 def _line(check: str, outcome: str, text: str) -> dict:
