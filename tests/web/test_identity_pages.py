@@ -209,3 +209,51 @@ def test_endorsement_pages_name_what_they_endorse(demo):
                      r'<em>Newcomer guide</em></a>', achievement)
     for page in (person, badge, achievement):
         assert "About\n" not in page and "did:key:" not in page.split("<h2>Verification</h2>")[0]
+
+
+# --- the words, for every outcome of the checks they depend on ----------------------------------
+
+def _result(proof: str, issuer: str = "ok", types=("VerifiableCredential", "OpenBadgeCredential")):
+    from issuer.credentials.results import VerificationResult
+
+    result = VerificationResult("urn:uuid:1", "did:example:issuer", list(types))
+    result.add("proof", proof, "…")
+    result.add("issuer", issuer, "…")
+    return result
+
+
+@pytest.mark.parametrize("proof, issuer, doubt", [
+    ("ok", "ok", None),
+    ("failed", "ok", "its signature is not valid"),
+    ("failed", "failed", "its signature is not valid"),
+    ("ok", "failed", "the signing key does not belong to the issuer it names"),
+    ("could not check", "ok", "its signature could not be checked"),
+    ("unsupported", "could not check", "its signature could not be checked"),
+])
+def test_a_name_and_a_match_count_only_when_signature_and_key_hold(proof, issuer, doubt):
+    from issuer.explain import email_words, recipient_words
+
+    result = _result(proof, issuer)
+    named = recipient_words(["Dana Jansen"], result, "Open Source Mentors")
+    matched = email_words("matches", result, "Open Source Mentors")
+    if doubt is None:
+        assert named["awardedTo"] == "Awarded to Dana Jansen" and matched["trusted"] is True
+        assert named["text"].startswith("Open Source Mentors put this name in the badge and signed it.")
+        assert matched["text"] == "It matches: Open Source Mentors issued this badge to this e-mail address."
+    else:
+        assert named["awardedTo"] is None and matched["trusted"] is False
+        assert named["text"] == f"It names Dana Jansen, but {doubt}, so that name cannot be trusted."
+        assert matched["text"].endswith(f"but {doubt}, so this proves nothing.")
+    assert email_words("absent", result, "X")["answer"] == "no e-mail fingerprint"
+    assert email_words("does not match", result, "X")["trusted"] is False
+
+
+def test_only_badges_are_said_to_be_awarded():
+    from issuer.explain import recipient_words
+
+    endorsement = _result("ok", types=("VerifiableCredential", "EndorsementCredential"))
+    assert recipient_words(["Dana"], endorsement, "X") is None
+    achievement = _result("ok", types=("VerifiableCredential", "AchievementCredential"))
+    assert recipient_words(["Dana", "D. Jansen"], achievement, "X")["awardedTo"] == "Awarded to Dana and D. Jansen"
+    assert recipient_words([], achievement, "X") == {
+        "names": [], "awardedTo": None, "text": "The credential names no one by name."}
