@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from .credentials.errors import CredentialError
+from .credentials.identity import ABSENT, MATCHES, NO_MATCH
 from .credentials.kinds import CLR, kind_of
 from .credentials.results import FAILED, OK, UNCHECKED, UNSUPPORTED, VerificationResult
 from .credentials.vocab import parse_datetime
@@ -92,6 +93,58 @@ def date_words(value: datetime) -> str:
 def _who(issuer_id: str | None, issuers: Mapping[str, IssuerName]) -> str:
     known = issuers.get(issuer_id) if issuer_id else None
     return known.name if known else issuer_id or "an unnamed issuer"
+
+
+BADGE_TYPES = ("OpenBadgeCredential", "AchievementCredential")
+EMAIL_ANSWERS = {MATCHES: "matches", NO_MATCH: "does not match", ABSENT: "no e-mail fingerprint"}
+
+
+def _signed_statement(result: VerificationResult) -> str | None:
+    """None when what the credential says is its issuer's signed statement (signature valid,
+    key theirs); else why it is not, in words that finish "… so …"."""
+    proof, issuer = result.outcome("proof"), result.outcome("issuer")
+    if proof == OK and issuer == OK:
+        return None
+    if proof == FAILED:
+        return "its signature is not valid"
+    if proof == OK:
+        return "the signing key does not belong to the issuer it names"
+    return "its signature could not be checked"
+
+
+def recipient_words(names: list[str], result: VerificationResult, signer: str) -> dict | None:
+    """Whose badge it is, from the name identifiers it carries, said only as far as the checks
+    allow: a signed name is what the issuer states, not proof of who shows the badge. None
+    for a credential that is not a badge."""
+    if not any(t in BADGE_TYPES for t in result.types):
+        return None
+    if not names:
+        return {"names": [], "awardedTo": None, "text": "The credential names no one by name."}
+    named = " and ".join(names)
+    doubt = _signed_statement(result)
+    if doubt is not None:
+        return {"names": names, "awardedTo": None,
+                "text": f"It names {named}, but {doubt}, so that name cannot be trusted."}
+    return {"names": names, "awardedTo": f"Awarded to {named}",
+            "text": f"{signer} put this name in the badge and signed it. It says who the badge "
+                    "was issued to, not who is showing it to you: to tie it to a person, check the "
+                    "e-mail address they gave you."}
+
+
+def email_words(outcome: str, result: VerificationResult, signer: str) -> dict:
+    """The answer to "was it issued to this e-mail address?" (identity.MATCHES, NO_MATCH, ABSENT)."""
+    answer, doubt = EMAIL_ANSWERS[outcome], _signed_statement(result)
+    if outcome == ABSENT:
+        text = "This credential carries no e-mail fingerprint, so it cannot be checked against an address."
+    elif doubt is not None:
+        text = (f"The address {answer} the e-mail fingerprint in the credential, but {doubt}, "
+                "so this proves nothing.")
+    elif outcome == MATCHES:
+        text = f"It matches: {signer} issued this badge to this e-mail address."
+    else:
+        text = ("It does not match: this badge was not issued to this e-mail address (check the "
+                "spelling; people often have more than one address).")
+    return {"answer": answer, "text": text, "trusted": doubt is None and outcome == MATCHES}
 
 
 def _line(check: str, outcome: str, text: str) -> dict:

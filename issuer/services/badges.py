@@ -24,6 +24,7 @@ from .achievements import (ACHIEVEMENT_TYPES, achievement_by_id, achievement_jso
                            achievements_of, define_achievement, lines, parse_alignments, parse_tags,
                            update_achievement, web_url)
 from .communities import active_members
+from .identity import with_identifiers
 from .issuers import issuer_profile
 from .issuing import issue, revoke_award
 from .errors import FieldError, Forbidden
@@ -147,6 +148,7 @@ def issue_badge(session: Session, platform: Platform, *, achievement: Achievemen
         platform.credential_url(row_id), profile, recipient.issuer.did,
         achievement_json(platform, achievement), valid_from=now, awarded_date=now,
         narrative=narrative, evidence=_evidence(evidence), check=False)  # issue() checks it
+    document["credentialSubject"] = with_identifiers(document["credentialSubject"], recipient)
     return issue(session, platform, document, issuer=signer, row_id=row_id, award=Award(
         id=row_id, kind="badge", issuer_id=signer.id, recipient_user_id=recipient.id,
         author_user_id=author.id, community_id=community.id, achievement_id=achievement.id,

@@ -36,6 +36,7 @@ from ..credentials import holder_proof
 from ..credentials.vocab import OB_CONTEXTS
 from ..storage import Award, AwardEvent, CredentialOffer, IssuedCredential, User, WalletNonce
 from .errors import Forbidden, NotFound, ServiceError, WalletRefused
+from .identity import with_identifiers
 from .issuing import issue
 from .platform import Platform, now_utc
 from .transaction import savepoint, transaction
@@ -299,8 +300,9 @@ def holder_copy(session: Session, award: Award, holder: str) -> IssuedCredential
 def sign_holder_copy(session: Session, platform: Platform, award: Award, holder: str) -> IssuedCredential:
     """The award's copy bound to ``holder`` (``credentialSubject.id``), signed once per holder.
 
-    The custodial copy's achievement, issuer and dates are kept; the copy gets a new id and its
-    own entry in the issuer's status list. Asking again returns the stored copy.
+    The custodial copy's achievement, issuer and dates are kept; the copy gets a new id, its
+    own entry in the issuer's status list, and the recipient's identifiers as they consent now
+    (with a salt of its own). Asking again returns the stored copy.
     """
     kind = deliverable(award.credential)
     if not kind.bound:  # an endorsement's subject is what it endorses, never the holder
@@ -317,7 +319,9 @@ def sign_holder_copy(session: Session, platform: Platform, award: Award, holder:
         document = copy.deepcopy(signed)
         for owned in ("proof", "id", "credentialStatus"):
             document.pop(owned, None)
-        document["credentialSubject"] = {**document["credentialSubject"], "id": holder}
+        recipient = session.get(User, award.recipient_user_id)
+        document["credentialSubject"] = with_identifiers({**document["credentialSubject"], "id": holder},
+                                                         recipient)
         row = issue(session, platform, document, issuer=award.issuer, award=award,
                     holder_did=holder, status_entry=True)
         _log(session, award, "sent-to-wallet", holder)

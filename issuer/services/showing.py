@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session
 
 from .. import storage
 from ..credentials import clr
+from ..credentials.identity import names_in
 from ..credentials.kinds import CLR, kind_of_document
 from ..credentials.proof import proofs_of
 from ..credentials.results import VerificationResult
-from ..explain import IssuerName, date_words, explain
-from ..storage import Award, Community, IssuedCredential, Issuer, User
+from ..explain import IssuerName, date_words, email_words, explain, recipient_words
+from ..storage import Achievement, Award, Community, IssuedCredential, Issuer, User
+from .identity import check_email
 from .platform import Platform
 from .verifying import verifier
 
@@ -125,17 +127,24 @@ def _proof_values(document: dict) -> set[str]:
 
 
 def verify_explained(session: Session, platform: Platform, document: object,
-                     viewer: User | None = None) -> tuple[VerificationResult, dict]:
+                     viewer: User | None = None, *, email: str | None = None) -> tuple[VerificationResult, dict]:
     """Verify a document (ours from storage, others' by guarded fetch) and explain the outcome;
-    a revocation reason is shown only as ``revocation_reason`` allows for ``viewer``."""
+    a revocation reason is shown only as ``revocation_reason`` allows for ``viewer``. The
+    explanation says whose badge it is (``recipient``) and, given ``email``, whether it was
+    issued to that address (``email_check``; the address is not kept)."""
     result = verifier(session, platform).verify(document)
     revoked_on, reason = revocation_told(session, platform, document, viewer) or (None, None)
     # a record's credentials (CLR): the reason each revoked one of ours was revoked, as above
     member_reasons = [None if found.verified else revocation_reason(session, platform, member, viewer)
                       for member, found in zip(clr.members(document), result.members)]
-    return result, explain(result, revocation_reason=reason, revoked_on=revoked_on,
-                           issuers=issuer_names(session, _issuer_ids(result)),
-                           member_reasons=member_reasons)
+    explanation = explain(result, revocation_reason=reason, revoked_on=revoked_on,
+                          issuers=issuer_names(session, _issuer_ids(result)),
+                          member_reasons=member_reasons)
+    explanation["recipient"] = recipient_words(names_in(document), result, explanation["issuer"])
+    if email is not None:
+        explanation["email_check"] = email_words(check_email(document, email), result,
+                                                 explanation["issuer"])
+    return result, explanation
 
 
 def credential_page(session: Session, platform: Platform, row: IssuedCredential,
@@ -149,7 +158,8 @@ def credential_page(session: Session, platform: Platform, row: IssuedCredential,
     recipient = recipient_of(session, row) if record is None else record_owner(session, document)
     return {"row": row, "award": row.award, "credential": describe(document), "explanation": explanation,
             "issued_by": issued_by(session, platform, row), "recipient": recipient,
-            "endorsements": endorsements, "url": platform.credential_url(row.id), "record": record}
+            "endorsements": endorsements, "url": platform.credential_url(row.id), "record": record,
+            "about": endorsed_subject(session, platform, row, user)}
 
 
 def record_owner(session: Session, document: dict) -> User | None:
@@ -200,6 +210,31 @@ def endorsed_revocation(session: Session, row: IssuedCredential, user: User | No
         return None
     return {"row": badge, "name": describe(json.loads(badge.signed_json))["name"],
             "date": date_words(badge.revoked_at), "reason": badge.revocation_reason}
+
+
+def endorsed_subject(session: Session, platform: Platform, row: IssuedCredential,
+                     viewer: User | None) -> dict | None:
+    """What an endorsement made here is about, by name: a person, a person's badge or an
+    achievement, each with its page (a badge's only when ``viewer`` may see it). None when it
+    is not such an endorsement, or its subject is not known here."""
+    award = row.award
+    if award is None or award.kind != "endorsement" or not award.subject_ref:
+        return None
+    if award.achievement_id is not None:
+        achievement = session.get(Achievement, award.achievement_id)
+        return {"kind": "achievement", "achievement": achievement.name,
+                "url": platform.urls.achievement(achievement.id)}
+    person = session.get(User, award.recipient_user_id) if award.recipient_user_id else None
+    if person is not None and award.subject_ref == person.issuer.did:
+        return {"kind": "person", "person": person.display_name,
+                "person_url": platform.urls.person(person.handle)}
+    badge = next(iter(storage.credentials_by_vc_id(session, award.subject_ref, limit=1)), None)
+    if badge is None:
+        return None
+    return {"kind": "badge", "badge": describe(json.loads(badge.signed_json))["name"],
+            "url": platform.credential_url(badge.id) if can_see(badge, viewer) else None,
+            "person": person.display_name if person else None,
+            "person_url": platform.urls.person(person.handle) if person else None}
 
 
 def _endorsement_entry(session: Session, platform: Platform, row: IssuedCredential,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .models import Base, Issuer, new_uuid, one_of, utcnow
@@ -29,6 +29,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Bumped when the person logs out (or changes password): older sessions are refused.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Consent: badges issued to them from now on carry their name and a salted e-mail hash.
+    identify_in_badges: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     issuer: Mapped[Issuer] = relationship()
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")

@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from flask_wtf.file import FileField
 from werkzeug.exceptions import RequestEntityTooLarge
-from wtforms import TextAreaField, URLField
+from wtforms import StringField, TextAreaField, URLField
 from wtforms.validators import Length, Optional
 
 from .. import export, storage
@@ -154,16 +154,18 @@ class VerifyForm(FlaskForm):
     credential = TextAreaField("Paste a credential (JSON)", validators=[Optional()])
     upload = FileField("Or upload a JSON file or a baked badge image (PNG or SVG)")
     url = URLField("Or give its URL", validators=[Optional(), Length(max=2000)])
+    email = StringField("Check it was issued to this e-mail address")  # checked by _email()
 
 
 @bp.route("/verify", methods=["GET", "POST"])
 def verify():
-    form, explanation, status = VerifyForm(), None, 200
+    form, explanation, status, checked = VerifyForm(), None, 200, None
     if form.validate_on_submit():
         try:
             document = _submitted_document(form)
             _, explanation = showing.verify_explained(storage.get_session(), platform(), document,
-                                                      current_user)
+                                                      current_user, email=_email(form))
+            checked = document if isinstance(document, str) else json.dumps(document, ensure_ascii=False)
         except FieldError as error:
             getattr(form, error.field).errors.append(words(error))
         except WorkLimitExceeded as error:  # too large or intricate to check: say which limit
@@ -171,7 +173,19 @@ def verify():
             status = 422
     if form.errors and status == 200:
         status = 400
-    return render_template("verify/verify.html", form=form, explanation=explanation), status
+    return render_template("verify/verify.html", form=form, explanation=explanation,
+                           checked=checked), status
+
+
+def _email(form: VerifyForm) -> str | None:
+    """The address to check the credential against (never stored nor logged), if one was given."""
+    address = (form.email.data or "").strip()
+    if not address:
+        return None
+    if "@" not in address or len(address) > 254:  # said beside the result, which still shows
+        form.email.errors.append(words(FieldError("email.invalid", field="email")))
+        return None
+    return address
 
 
 @bp.errorhandler(RequestEntityTooLarge)

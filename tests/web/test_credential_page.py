@@ -236,7 +236,7 @@ def test_endorsement_page_says_what_it_is_about(client, app):
     made = award(app)
     endorsement = endorse(app, bob, made, "Thorough *and* kind.")
     html = client.get(f"/credentials/{endorsement['id']}", headers=HTML).get_data(as_text=True)
-    assert f'About\n          <a href="{made["vc_id"]}">' in html
+    assert f'About the badge <a href="{made["vc_id"]}"><em>Community facilitator</em></a>' in html
     assert "Thorough <em>and</em> kind." in html and "Issued by Bob" in html
     assert "Signed by Bob (member), and the key belongs to them." in html
 

@@ -38,11 +38,24 @@ def api_verify_explained():
         raise BadRequest('send {"credential": {…}}, {"url": "…"} or {"baked": "<base64 PNG or SVG>"}',
                          kind="missing-member")
     result, explanation = showing.verify_explained(storage.get_session(), platform(), document,
-                                                   g.api_user)
+                                                   g.api_user, email=_email(body))
     payload = {key: explanation[key]
-               for key in ("verified", "verdict", "checks", "warnings", "endorsements", "credentials")
+               for key in ("verified", "verdict", "checks", "warnings", "endorsements", "credentials",
+                           "recipient")
                if key in explanation}
+    if "email_check" in explanation:
+        payload["emailCheck"] = explanation["email_check"]
     return jsonify({**payload, "result": result.as_dict()}), 200 if result.verified else 422
+
+
+def _email(body: dict) -> str | None:
+    """The optional address to check the credential against (neither stored nor logged)."""
+    address = member(body, "email", str, required=False)
+    if address is None:
+        return None
+    if "@" not in address.strip() or len(address) > 254:
+        raise BadRequest("email: must be an e-mail address (at most 254 characters)")
+    return address.strip()
 
 
 def _baked_document(text: str) -> dict | str:
