@@ -219,7 +219,7 @@ def test_the_verify_apis_keep_their_shape_for_a_revoked_credential(app, revoked)
                                     headers=auth)
     assert explained.status_code == 422
     assert set(explained.get_json()) == {"verified", "verdict", "checks", "warnings", "endorsements",
-                                         "result"}
+                                         "recipient", "result"}
     vcapi = browser.client.post("/credentials/verify",
                                 json={"verifiableCredential": json.loads(revoked["text"])})
     assert vcapi.status_code == 422
