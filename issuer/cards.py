@@ -75,18 +75,21 @@ def render(card: Card) -> bytes:
     draw.rectangle((0, HEIGHT - 110, WIDTH, HEIGHT), fill=TINT)
     _photo(picture, draw, card, (MARGIN, 92))
     left, right = MARGIN + PHOTO_SIDE + 56, WIDTH - MARGIN
-    y = 100
-    name_font = _fitting(draw, card.name, right - left, sizes=(72, 64, 56, 48, 42), bold=True)
-    draw.text((left, y), _clipped(draw, card.name, name_font, right - left), font=name_font, fill=INK)
-    y += _height(name_font) + 18
+    y = 92
+    name_font = _fitting(draw, card.name, right - left, sizes=(72, 64, 56, 50), bold=True)
+    name_lines = _wrapped(draw, card.name, name_font, right - left, lines=2)  # a long name: two lines
+    for line in name_lines:
+        draw.text((left, y), line, font=name_font, fill=INK)
+        y += _height(name_font)
+    y += 18
     if card.headline:
         headline_font = _font(34)
-        for line in _wrapped(draw, card.headline, headline_font, right - left, lines=2):
+        for line in _wrapped(draw, card.headline, headline_font, right - left, lines=3 - len(name_lines)):
             draw.text((left, y), line, font=headline_font, fill=MUTED)
             y += _height(headline_font) + 8
         y += 6
     draw.text((left, y), f"@{card.handle}", font=_font(30), fill=ACCENT)
-    _counts(draw, card, top=HEIGHT - 110 - 150)
+    _counts(draw, card, top=HEIGHT - 110 - 140)
     footer = _font(28)
     draw.text((MARGIN, HEIGHT - 72), _clipped(draw, card.site, footer, 420), font=_font(28, bold=True),
               fill=ACCENT)

@@ -45,8 +45,8 @@ def profile():
             field = getattr(form, error.field, None) or form.display_name
             field.errors = [*field.errors, words(error)]
             if upload and error.field != "photo":  # a browser never re-sends a chosen file
-                form.photo.errors = [*form.photo.errors, "choose the photo again: it was not saved "
-                                                         "because of the mistake above"]
+                form.photo.errors = [*form.photo.errors, "choose the photo again: a chosen file is "
+                                                         "not kept while another field has a mistake"]
         else:
             flash("Your profile is saved.")
             return redirect(url_for("people.profile", handle=me.handle))
