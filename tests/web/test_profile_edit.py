@@ -253,3 +253,26 @@ def test_credentials_signed_after_a_change_name_the_person_as_the_profile_does(a
     assert by_ada["issuer"]["name"] == "Ada King" and by_ada["issuer"]["description"] == "Analyst"
     assert by_ada["issuer"]["image"] == {"id": photo_url, "type": "Image", "caption": "Photo of Ada King"}
     assert about_ada["name"] == "Endorsement of Ada King"
+
+
+def test_an_svg_photo_is_cleaned_shown_and_the_card_draws_initials_instead(app, ada):
+    svg = (b"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 10 10' onload='alert(1)'>"
+           b"<script>alert(2)</script><circle cx='5' cy='5' r='4' fill='teal'/></svg>")
+    assert save(ada, svg).status_code == 302
+    photo_id = stored(app)[3]
+    served = app.test_client().get(f"/images/{photo_id}")
+    assert served.mimetype == "image/svg+xml" and b"script" not in served.data and b"onload" not in served.data
+    with Image.open(io.BytesIO(card_of(app.test_client()).data)) as picture:
+        assert picture.size == (1200, 630)
+
+
+def test_profile_pages_and_cards_only_read(app, ada):
+    from tests.web.test_reads_do_not_write import writes_to
+
+    save(ada, png(), headline="Analyst")
+    client = app.test_client()
+    with writes_to(app) as found:
+        assert client.get("/people/ada", headers=HTML).status_code == 200
+        card_of(client)
+    assert found == []
+    assert client.get("/people/nobody/card.png").status_code == 404
