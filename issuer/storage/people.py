@@ -24,7 +24,7 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(300))
-    bio: Mapped[str | None] = mapped_column(Text)  # Markdown, shown on the profile page
+    bio: Mapped[str | None] = mapped_column(Text)  # plain text, line breaks kept on the page
     headline: Mapped[str | None] = mapped_column(String(160))  # one line under the name
     photo_id: Mapped[str | None] = mapped_column(ForeignKey("stored_image.id"))
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuer.id"))

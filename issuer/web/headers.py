@@ -1,9 +1,10 @@
 """Security headers on every answer: no framing, no sniffing, a strict CSP, HSTS under https.
 
-Pages work without JavaScript, so scripts are forbidden outright, except that a page with a
-control that JavaScript improves (the profile's Share: copy the link) may load our own script
-files (``allow_own_scripts``), never inline code; styles come only from our own stylesheets; images from this site, data: URLs (QR codes, embedded badge images) and https (the
-image of a badge issued elsewhere). Answers that set their own policy (stored images) keep it.
+Pages work without JavaScript, so scripts are forbidden, except that a page with a control
+that JavaScript improves (the profile's Share: copy the link) may load our own script files
+(``allow_own_scripts``), never inline code; styles come only from our own stylesheets; images
+from this site, data: URLs (QR codes, embedded badge images) and https (the image of a badge
+issued elsewhere). Answers that set their own policy (stored images) keep it.
 """
 
 from __future__ import annotations
