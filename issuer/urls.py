@@ -62,6 +62,10 @@ class Urls:
         """A member's public profile (the ``url`` of their issuer Profile)."""
         return f"{self.base}/people/{handle}"
 
+    def person_card(self, handle: str) -> str:
+        """A member's link-preview card (PNG): the ``og:image`` of their profile page."""
+        return f"{self.person(handle)}/card.png"
+
     def community(self, slug: str) -> str:
         """A community's page (the ``url`` of its issuer Profile)."""
         return f"{self.base}/communities/{slug}"

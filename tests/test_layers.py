@@ -21,7 +21,7 @@ LAYERS = {
     "issuer.config": BASE, "issuer.explain": BASE, "issuer.export": BASE, "issuer.fetch": BASE,
     "issuer.keystore": BASE, "issuer.markdown": BASE, "issuer.migrations": BASE,
     "issuer.storage": BASE, "issuer.urls": BASE, "issuer.errors": BASE, "issuer.images": BASE,
-    "issuer.baking": BASE, "issuer.linkedin": BASE,
+    "issuer.baking": BASE, "issuer.linkedin": BASE, "issuer.cards": BASE,
     "issuer.services": SERVICES,
     "issuer.cli": ENTRY, "issuer.demo": ENTRY, "issuer.web": ENTRY,
 }

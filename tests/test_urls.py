@@ -35,6 +35,8 @@ BUILDERS = {
     "achievement(id)": (lambda u: u.achievement(ID), f"{BASE}/achievements/{ID}", "achievements.show",
                         {"achievement_id": ID}),
     "person(ada)": (lambda u: u.person("ada"), f"{BASE}/people/ada", "people.profile", {"handle": "ada"}),
+    "person_card(ada)": (lambda u: u.person_card("ada"), f"{BASE}/people/ada/card.png", "people.card",
+                         {"handle": "ada"}),
     "community(cop)": (lambda u: u.community("cop"), f"{BASE}/communities/cop", "communities.show",
                        {"slug": "cop"}),
     "recognition_context()": (lambda u: u.recognition_context(), f"{BASE}/contexts/recognition/v1",

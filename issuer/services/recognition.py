@@ -114,10 +114,15 @@ def public_groups(session: Session, user: User) -> list[tuple[Community | None, 
 
 
 def profile_document(session: Session, user: User) -> dict:
-    """The person's OB Profile as JSON-LD, with the public endorsements of them embedded."""
+    """The person's OB Profile as JSON-LD, with the public endorsements of them embedded.
+
+    Name, headline (as ``description``) and photo (``image``) are their issuer Profile's, as
+    credentials they sign embed it; the bio follows the headline in this document only.
+    """
     profile = {"@context": list(OB_CONTEXTS), **issuer_profile(user.issuer)}
-    if user.bio and "description" not in profile:
-        profile["description"] = user.bio
+    about = "\n\n".join(text for text in (user.headline, user.bio) if text)
+    if about:
+        profile["description"] = about
     endorsements = [json.loads(row.credential.signed_json) for row in public_rows(session, user)
                     if row.kind == "endorsement" and row.subject_ref == user.issuer.did]
     if endorsements:

@@ -24,7 +24,9 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(300))
-    bio: Mapped[str | None] = mapped_column(Text)
+    bio: Mapped[str | None] = mapped_column(Text)  # plain text, line breaks kept on the page
+    headline: Mapped[str | None] = mapped_column(String(160))  # one line under the name
+    photo_id: Mapped[str | None] = mapped_column(ForeignKey("stored_image.id"))
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuer.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Bumped when the person logs out (or changes password): older sessions are refused.
@@ -33,6 +35,7 @@ class User(Base):
     identify_in_badges: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     issuer: Mapped[Issuer] = relationship()
+    photo: Mapped[StoredImage | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
 
     # Flask-Login protocol

@@ -10,6 +10,7 @@ from ..fetch import request_budget
 from . import headers, limits
 from . import achievements, api, auth, body, communities, errors, people, public, record, settings, verifier
 from . import people_endorse  # noqa: F401  (adds the endorsement pages to people.bp)
+from . import people_card, settings_profile  # noqa: F401  (the card and header; the profile form)
 
 csrf = CSRFProtect()
 

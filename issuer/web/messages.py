@@ -20,6 +20,11 @@ MESSAGES = {
     "display-name.invalid": "enter a name of at most {limit} characters",
     "password.too-short": "use at least {minimum} characters",
     "token.name-invalid": "name the token (at most {limit} characters)",
+    # your profile
+    "profile.required": "enter your name",
+    "profile.too-long": "use at most {limit} characters (this has {length})",
+    "profile.one-line": "write it on one line",
+    "profile.control-characters": "remove the invisible control characters",
     # communities, roles and invitations
     "community.text-required": "enter the {field} of the community",
     "community.text-too-long": "use at most {limit} characters",
