@@ -21,7 +21,7 @@ def test_headline_and_photo_columns_come_and_go_with_0008(tmp_path):
     config = storage.alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0006")
+        command.downgrade(config, "0007")
     assert not {"headline", "photo_id"} & _columns(engine)
     storage.migrate(engine)
     assert {"headline", "photo_id"} <= _columns(engine)

@@ -24,7 +24,7 @@ def _columns(engine) -> set[str]:
 def test_people_before_0009_are_named_in_new_badges_and_downgrade_drops_the_column(tmp_path):
     app = make_app(tmp_path, ISSUER_DEMO=True)
     engine = app.extensions["issuer.engine"]
-    _downgrade(engine, "0007")
+    _downgrade(engine, "0008")
     assert "identify_in_badges" not in _columns(engine)
     storage.migrate(engine)
     with engine.connect() as connection:
@@ -32,6 +32,6 @@ def test_people_before_0009_are_named_in_new_badges_and_downgrade_drops_the_colu
     assert len(values) == 4 and all(v in (True, 1) for v in values)
     with engine.begin() as connection:
         connection.execute(text("UPDATE app_user SET identify_in_badges = :off"), {"off": False})
-    _downgrade(engine, "0007")
+    _downgrade(engine, "0008")
     assert "identify_in_badges" not in _columns(engine)
     storage.migrate(engine)

@@ -1,7 +1,7 @@
 """app_user.headline and app_user.photo_id: the profile a person edits
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01
 
 A one-line headline under the name, and a photo (a stored image, checked like achievement
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """app_user.identify_in_badges: whether badges issued to a person name them
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-01
 
 With it on, a badge issued to the person carries their display name and a salted hash of their
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
