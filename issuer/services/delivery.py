@@ -1,15 +1,16 @@
 """Taking a credential to a wallet: offers, and what each kind of credential becomes there.
 
 The owner of a deliverable credential (the recipient of an accepted, unrevoked badge or
-endorsement; the person a record is about) creates an offer (single use, short lived, only hashes of its secrets stored). A
-wallet then walks the OpenID4VCI pre-authorized code flow: the offer URL answers once with a
-pre-authorized code; the code is redeemed once for an access token; the token gets the
-credential once (:func:`deliver`). What it gets is decided by the credential's kind, one row of
-:data:`DELIVERABLES`: a badge becomes a copy signed for the DID the wallet proved with a key
-proof over a c_nonce from :func:`new_nonce` (:func:`sign_holder_copy`); an endorsement is about
-someone or something else, so it goes as it was signed, with no proof asked; so does a
-person's record (CLR), already made out to their DID by the platform. Each step is logged on the
-award (:class:`AwardEvent`); a record has no award, and its offer rows are its log. Revoking the award revokes every copy
+endorsement; the person a record is about) creates an offer (single use, short lived, only
+hashes of its secrets stored). A wallet then walks the OpenID4VCI pre-authorized code flow: the
+offer URL answers once with a pre-authorized code; the code is redeemed once for an access
+token; the token gets the credential once (:func:`deliver`). What it gets is decided by the
+credential's kind, one row of :data:`DELIVERABLES`: a badge becomes a copy signed for the DID
+the wallet proved with a key proof over a c_nonce from :func:`new_nonce`
+(:func:`sign_holder_copy`); an endorsement is about someone or something else, so it goes as it
+was signed, with no proof asked; so does a person's record (CLR), already made out to their DID
+by the platform. Each step is logged on the award (:class:`AwardEvent`); a record has no award,
+and its delivered offers are its log (:func:`sent`). Revoking the award revokes every copy
 (issuing.revoke_award).
 
 Another kind joins by a row of :data:`DELIVERABLES` and its check function (who may offer it,
