@@ -9,11 +9,11 @@ that the challenge is the offer's, then spends the offer and hands over what it 
 person's record as signed.
 
 The offer is delivery's :class:`CredentialOffer` (single use, short lived, created by the
-recipient of an accepted badge or endorsement, or the person a record is about). Its secret is the exchange's name in the URLs;
-the challenge is derived from it (:func:`challenge_of`), so nothing more is stored and a
-challenge shown in a link or a presentation request does not reveal the secret. The whole offer
-is spent in one conditional update when the credential is handed over: a replayed challenge
-finds it gone.
+recipient of an accepted badge or endorsement, or by the person a record is about). Its secret
+is the exchange's name in the URLs; the challenge is derived from it (:func:`challenge_of`), so
+nothing more is stored and a challenge shown in a link or a presentation request does not
+reveal the secret. The whole offer is spent in one conditional update when the credential is
+handed over: a replayed challenge finds it gone.
 """
 
 from __future__ import annotations
