@@ -1,14 +1,16 @@
 """Taking a credential to a wallet: offers, and what each kind of credential becomes there.
 
 The owner of a deliverable credential (the recipient of an accepted, unrevoked badge or
-endorsement) creates an offer (single use, short lived, only hashes of its secrets stored). A
-wallet then walks the OpenID4VCI pre-authorized code flow: the offer URL answers once with a
-pre-authorized code; the code is redeemed once for an access token; the token gets the
-credential once (:func:`deliver`). What it gets is decided by the credential's kind, one row of
-:data:`DELIVERABLES`: a badge becomes a copy signed for the DID the wallet proved with a key
-proof over a c_nonce from :func:`new_nonce` (:func:`sign_holder_copy`); an endorsement is about
-someone or something else, so it goes as it was signed, with no proof asked. Each step is
-logged on the award (:class:`AwardEvent`). Revoking the award revokes every copy
+endorsement; the person a record is about) creates an offer (single use, short lived, only
+hashes of its secrets stored). A wallet then walks the OpenID4VCI pre-authorized code flow: the
+offer URL answers once with a pre-authorized code; the code is redeemed once for an access
+token; the token gets the credential once (:func:`deliver`). What it gets is decided by the
+credential's kind, one row of :data:`DELIVERABLES`: a badge becomes a copy signed for the DID
+the wallet proved with a key proof over a c_nonce from :func:`new_nonce`
+(:func:`sign_holder_copy`); an endorsement is about someone or something else, so it goes as it
+was signed, with no proof asked; so does a person's record (CLR), already made out to their DID
+by the platform. Each step is logged on the award (:class:`AwardEvent`); a record has no award,
+and its delivered offers are its log (:func:`sent`). Revoking the award revokes every copy
 (issuing.revoke_award).
 
 Another kind joins by a row of :data:`DELIVERABLES` and its check function (who may offer it,
@@ -32,8 +34,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..credentials import holder_proof
-from ..credentials.vocab import OB_CONTEXTS
+from ..credentials import clr, holder_proof
+from ..credentials.vocab import OB_CONTEXTS, OB_EXTENSIONS_CONTEXT
 from ..storage import Award, AwardEvent, CredentialOffer, IssuedCredential, User, WalletNonce
 from .errors import Forbidden, NotFound, ServiceError, WalletRefused
 from .identity import with_identifiers
@@ -82,11 +84,30 @@ def _award_check(row: IssuedCredential, user: User | None) -> None:
         raise Forbidden("offer.not-accepted", what=what)
 
 
+def _record_check(row: IssuedCredential, user: User | None) -> None:
+    """A person's record (CLR), for the person it is about (its ClrSubject is their DID, as
+    showing.record_owner finds them), while not revoked. It was made out to them when it was
+    signed: it goes as signed, and nobody else may offer it."""
+    if row.award_id is not None or row.holder_did is not None:
+        raise NotFound("offer.not-yours", id=row.id)
+    if user is not None:
+        person = user.issuer
+        if person is None or person.kind != "person" \
+                or clr.subject_id(json.loads(row.signed_json)) != person.did:
+            raise NotFound("offer.not-yours", id=row.id)
+    if row.revoked_at is not None:
+        raise Forbidden("offer.revoked", what=DELIVERABLES[row.kind].what)
+
+
+RECORD_CONTEXTS = (*clr.CLR_CONTEXTS, OB_EXTENSIONS_CONTEXT)  # a record's @context, as issued
+
 DELIVERABLES: dict[str, Deliverable] = {d.type: d for d in (  # by IssuedCredential.kind
     Deliverable("OpenBadgeCredential_ldp_vc", "OpenBadgeCredential", tuple(OB_CONTEXTS),
                 "Open Badge", "badge", True, _award_check),
     Deliverable("EndorsementCredential_ldp_vc", "EndorsementCredential", tuple(OB_CONTEXTS),
                 "Endorsement", "endorsement", False, _award_check),
+    Deliverable("ClrCredential_ldp_vc", clr.CLR_TYPE, RECORD_CONTEXTS,
+                "Recognition record", "record", False, _record_check),
 )}
 
 
@@ -140,6 +161,26 @@ def events(session: Session, award: Award) -> list[AwardEvent]:
                                 .order_by(AwardEvent.at, AwardEvent.id)))
 
 
+@dataclass(frozen=True)
+class Sent:
+    """One delivery to a wallet, as the owner's page lists it."""
+
+    at: datetime
+    holder_did: str | None
+
+
+def sent(session: Session, row: IssuedCredential) -> list[Sent]:
+    """When ``row`` went to wallets, oldest first: the award's log, or for a credential without
+    an award (a record) its delivered offers."""
+    if row.award is not None:
+        return [Sent(e.at, e.holder_did) for e in events(session, row.award)
+                if e.kind in ("sent-to-wallet", "sent-as-signed")]
+    return [Sent(o.delivered_at, o.holder_did) for o in session.scalars(
+        select(CredentialOffer).where(CredentialOffer.credential_id == row.id,
+                                      CredentialOffer.delivered_at.is_not(None))
+        .order_by(CredentialOffer.delivered_at, CredentialOffer.id))]
+
+
 def create_offer(session: Session, platform: Platform, user: User,
                  offered: Award | IssuedCredential) -> tuple[CredentialOffer, str]:
     """A new offer of a stored credential (an award: its own credential) to a wallet, and its
@@ -162,10 +203,13 @@ def create_offer(session: Session, platform: Platform, user: User,
 def purge_expired(session: Session, now: datetime | None = None) -> tuple[int, int]:
     """Delete the offers and spent nonces that expired more than RETENTION before ``now``; how
     many of each. Their secrets are dead already (every step checks the expiry): this only keeps
-    the tables small. The award's log of what was sent stays."""
+    the tables small. The award's log of what was sent stays, and so does a delivered offer of a
+    credential without an award (a record): it is that credential's log (:func:`sent`)."""
     cutoff = (now or now_utc()) - RETENTION
+    the_only_log = CredentialOffer.award_id.is_(None) & CredentialOffer.delivered_at.is_not(None)
     with transaction(session):
-        offers = session.execute(delete(CredentialOffer).where(CredentialOffer.expires_at < cutoff)
+        offers = session.execute(delete(CredentialOffer).where(CredentialOffer.expires_at < cutoff,
+                                                                ~the_only_log)
                                  .execution_options(synchronize_session=False)).rowcount
         nonces = session.execute(delete(WalletNonce).where(WalletNonce.expires_at < cutoff)
                                  .execution_options(synchronize_session=False)).rowcount

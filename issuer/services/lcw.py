@@ -5,14 +5,15 @@ LCW 2.2.10 (see DELIVERY.md §2) signs a DIDAuth presentation (Ed25519Signature2
 it: bare to the ``vc_request_url`` of the legacy link, wrapped in ``{"verifiablePresentation": …}``
 on the VC-API exchange. Either way the service checks the proof, that the key is the holder's and
 that the challenge is the offer's, then spends the offer and hands over what it carries
-(issuer.services.delivery): a badge as a copy bound to the holder DID, an endorsement as signed.
+(issuer.services.delivery): a badge as a copy bound to the holder DID, an endorsement or a
+person's record as signed.
 
 The offer is delivery's :class:`CredentialOffer` (single use, short lived, created by the
-recipient of an accepted badge or endorsement). Its secret is the exchange's name in the URLs;
-the challenge is derived from it (:func:`challenge_of`), so nothing more is stored and a
-challenge shown in a link or a presentation request does not reveal the secret. The whole offer
-is spent in one conditional update when the credential is handed over: a replayed challenge
-finds it gone.
+recipient of an accepted badge or endorsement, or by the person a record is about). Its secret
+is the exchange's name in the URLs; the challenge is derived from it (:func:`challenge_of`), so
+nothing more is stored and a challenge shown in a link or a presentation request does not
+reveal the secret. The whole offer is spent in one conditional update when the credential is
+handed over: a replayed challenge finds it gone.
 """
 
 from __future__ import annotations

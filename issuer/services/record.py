@@ -90,6 +90,27 @@ def issue_record(session: Session, platform: Platform, user: User,
     return issue(session, platform, document, issuer=signer, row_id=row_id)
 
 
+def records_of(session: Session, user: User, limit: int = 20) -> list[IssuedCredential]:
+    """The records made out to this person (their DID is the ClrSubject), newest first, at most
+    ``limit``. A row's text only narrows the search (a record of someone else may name this
+    person as the author of an endorsement inside); the subject of each decides."""
+    did = user.issuer.did if user.issuer is not None else None
+    if not did:
+        return []
+    candidates = session.scalars(
+        select(IssuedCredential).where(IssuedCredential.kind == clr.CLR_TYPE,
+                                       IssuedCredential.award_id.is_(None),
+                                       IssuedCredential.signed_json.contains(did, autoescape=True))
+        .order_by(IssuedCredential.created_at.desc(), IssuedCredential.id))
+    found = []
+    for row in candidates:
+        if clr.subject_id(json.loads(row.signed_json)) == did:
+            found.append(row)
+            if len(found) == limit:
+                break
+    return found
+
+
 def _achievement_of(badge: dict) -> dict | None:
     subject = badge.get("credentialSubject")
     found = subject.get("achievement") if isinstance(subject, dict) else None
@@ -101,4 +122,4 @@ def is_record(row: IssuedCredential) -> bool:
 
 
 __all__ = ["MAX_ITEMS", "chosen_items", "is_record", "issue_record", "record_document",
-           "record_items"]
+           "record_items", "records_of"]

@@ -130,7 +130,7 @@ MESSAGES = {
     "didauth.challenge": "proof.challenge: not the challenge of this offer",
     "didauth.refused": "the DIDAuth presentation did not verify: {reason}",
     # taking a badge or an endorsement to a wallet (OpenID4VCI, the Learner Credential Wallet)
-    "offer.not-yours": "no badge or endorsement {id} of yours to take to a wallet",
+    "offer.not-yours": "no badge, endorsement or record {id} of yours to take to a wallet",
     "offer.not-deliverable": "a {kind} cannot be taken to a wallet here",
     "offer.not-bindable": "an {what} goes to a wallet as it was signed, not as a copy made out to "
                           "the wallet",

@@ -73,10 +73,10 @@ def credential(uuid: str):
     page = showing.credential_page(storage.get_session(), platform(), row, current_user)
     page["linkedin"] = add_to_linkedin(storage.get_session(), platform(), row, current_user)
     award = row.award
-    mine = award is not None and getattr(current_user, "id", None) == award.recipient_user_id
-    page["deliveries"] = [e for e in delivery.events(storage.get_session(), award)
-                          if e.kind in ("sent-to-wallet", "sent-as-signed")] if mine else []
     page["offerable"] = delivery.offerable(row, current_user)  # its kind, if theirs to take
+    mine = getattr(current_user, "id", None) == award.recipient_user_id if award is not None \
+        else page["offerable"] is not None  # no award (a record): its owner, as the check says
+    page["deliveries"] = delivery.sent(storage.get_session(), row) if mine else []
     response = make_response(render_template("credentials/show.html", **page))
     response.headers["Vary"] = "Accept"  # the same URL is also the signed JSON
     return response

@@ -24,10 +24,10 @@ from tests.web.test_credential_page import award
 
 try:
     from . import harness
-    from .test_oid4vci_wallets import HttpsServer
+    from .test_oid4vci_wallets import HttpsServer, record_and_inside, verify_record
 except ImportError:
     import harness
-    from test_oid4vci_wallets import HttpsServer
+    from test_oid4vci_wallets import HttpsServer, record_and_inside, verify_record
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,20 @@ def lcw_request(served, *, endorsement: bool = False) -> dict:
     """A new recipient with an accepted badge (or an accepted endorsement of them) opens its
     LCW request page over https."""
     live, front = served
-    browser = Browser(live.app)  # every request as it reaches the https front
+    browser = https_browser(served)
+    browser.sign_up(next(_handles))
+    with live.app.app_context():
+        user = storage.get_session().query(storage.User).order_by(storage.User.id.desc()).first()
+        user_id = user.id
+    badge = _endorsement(live.app, user_id) if endorsement else \
+        award(live.app, record={"recipient_user_id": user_id, "consent": "accepted"})
+    return {"badge": badge, **_request_links(browser, badge["id"])}
+
+
+def https_browser(served) -> Browser:
+    """A browser whose every request reaches the app as it reaches the https front."""
+    live, front = served
+    browser = Browser(live.app)
     plain_open = browser.client.open
 
     def over_https(*args, **kw):  # a browser on https sends its Referer (CSRF checks it there)
@@ -66,18 +79,17 @@ def lcw_request(served, *, endorsement: bool = False) -> dict:
         return plain_open(*args, base_url=front.url, headers=headers, **kw)
 
     browser.client.open = over_https
-    browser.sign_up(next(_handles))
-    with live.app.app_context():
-        user = storage.get_session().query(storage.User).order_by(storage.User.id.desc()).first()
-        user_id = user.id
-    badge = _endorsement(live.app, user_id) if endorsement else \
-        award(live.app, record={"recipient_user_id": user_id, "consent": "accepted"})
-    page = browser.submit(f"/credentials/{badge['id']}/lcw", form_url=f"/credentials/{badge['id']}")
+    return browser
+
+
+def _request_links(browser: Browser, row_id: str) -> dict:
+    """The LCW request the credential's page makes: its lcw.app link, app link and VCALM URL."""
+    page = browser.submit(f"/credentials/{row_id}/lcw", form_url=f"/credentials/{row_id}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     links = {name: unescape(re.search(rf'id="{name}" href="([^"]+)"', html).group(1))
              for name in ("lcw-web-link", "lcw-app-link", "lcw-interaction")}
-    return {"badge": badge, "link": links["lcw-web-link"], "app": links["lcw-app-link"],
+    return {"link": links["lcw-web-link"], "app": links["lcw-app-link"],
             "interaction": links["lcw-interaction"]}
 
 
@@ -199,3 +211,55 @@ def test_lcw_signs_didauth_and_stores_the_endorsement_as_signed(js, served, flow
         events = delivery.events(session, session.get(storage.Award, request["badge"]["id"]))
         assert [(e.kind, e.holder_did) for e in events] == [("offer-created", None),
                                                             ("sent-as-signed", result["holder"])]
+
+
+def _record_request(served) -> dict:
+    """bram (of the demo) signs a new record of his public items and opens its LCW request
+    page over https: {"record": {"id", "text"}, "link", "app", "interaction"}."""
+    from issuer.demo import PASSWORD
+    from issuer.services import record
+
+    live, _ = served
+    browser = https_browser(served)
+    assert browser.submit("/login", {"email": "bram@demo.example", "password": PASSWORD}).status_code == 302
+    with live.app.app_context():
+        session = storage.get_session()
+        bram = session.query(storage.User).filter_by(handle="bram").one()
+        row = record.issue_record(session, live.app.extensions["issuer.platform"], bram)
+        made = {"id": row.id, "text": row.signed_json, "person": bram.issuer.did}
+    return {"record": made, **_request_links(browser, made["id"])}
+
+
+@pytest.mark.parametrize("flow", ["legacy", "vcapi"])
+def test_lcw_signs_didauth_and_stores_the_persons_record_as_signed(js, served, flow):
+    live, front = served
+    request = _record_request(served)
+    link = {"link": request["link"]} if flow == "legacy" else {"interaction": request["interaction"]}
+    result = wallet(front, {"flow": flow, **link, "replay": True})
+    assert result["status"] == 200, result["answer"]
+    credential = result["credential"]
+    assert credential == json.loads(request["record"]["text"])  # the stored record, unchanged
+    assert credential["type"] == ["VerifiableCredential", "ClrCredential"]
+    assert credential["credentialSubject"]["id"] == request["record"]["person"] != result["holder"]
+    documents = record_and_inside(credential)
+    results = verify_record(js, live.app, live.plain, credential)
+    assert len(results) == len(documents) >= 3
+    for document, checked in zip(documents, results):
+        assert checked["verified"] is True, (document["name"], checked["errors"])
+        assert checked["errors"] == [] and checked["warnings"] == [], (document["name"], checked)
+    assert result["replay"]["status"] == 400
+    with live.app.app_context():
+        offers = storage.get_session().query(delivery.CredentialOffer).filter_by(
+            credential_id=request["record"]["id"]).all()
+        assert [(o.award_id, o.holder_did) for o in offers] == [(None, result["holder"])]
+
+
+def test_only_the_person_a_record_is_about_gets_an_lcw_request_for_it(served):
+    live, _ = served
+    request = _record_request(served)
+    stranger = https_browser(served).sign_up(next(_handles))
+    row_id = request["record"]["id"]
+    page = stranger.get(f"/credentials/{row_id}").get_data(as_text=True)
+    assert "What this record holds" in page and "lcw-request" not in page
+    refused = stranger.submit(f"/credentials/{row_id}/lcw", form_url=f"/credentials/{row_id}")
+    assert refused.status_code == 404

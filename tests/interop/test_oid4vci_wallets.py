@@ -29,7 +29,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from bench.w3c_suites import make_certificates
-from issuer.services import badges, delivery, recognition
+from issuer.services import badges, delivery, issuing, recognition, record
 from issuer.storage import Achievement, Award, User, get_session
 from tests.conftest import ThreadedServer, make_app
 
@@ -225,3 +225,80 @@ def test_a_wallet_takes_the_endorsement_as_signed_without_a_proof_and_sees_it_re
                                      get_session().get(User, author.id), row_id, "Changed my mind.")
     revoked = _verify(js, server, credential, dids)
     assert revoked["verified"] is False and revoked["errors"] == ["revocation_status: not valid"]
+
+
+def _new_record_offer(server, handle: str = "bram") -> tuple[str, str]:
+    """(record id, offer URI) of a new signed record of a person's public items, offered by them."""
+    with server.app.app_context():
+        session, platform = get_session(), server.app.extensions["issuer.platform"]
+        person = session.scalar(select(User).where(User.handle == handle))
+        row = record.issue_record(session, platform, person)
+        _, secret = delivery.create_offer(session, platform, person, row)
+        return row.id, ("openid-credential-offer://?credential_offer_uri="
+                        + quote(platform.urls.credential_offer(secret), safe=""))
+
+
+def record_and_inside(document: dict) -> list[dict]:
+    """A record, then every credential it holds (its members, then its endorsements)."""
+    return [document, *document["credentialSubject"]["verifiableCredential"], *document.get("endorsement", [])]
+
+
+def status_lists(app, documents: list[dict]) -> dict:
+    """Each status list the documents name, read from the server, by its (https) URL."""
+    found = {}
+    for document in documents:
+        entries = document.get("credentialStatus") or []
+        for entry in entries if isinstance(entries, list) else [entries]:
+            url = entry["statusListCredential"]
+            if url not in found:
+                served = app.test_client().get(urlsplit(url).path, headers={"Accept": "application/json"})
+                assert served.status_code == 200, url
+                found[url] = served.get_json()
+    return found
+
+
+def verify_record(js, app, plain: str, document: dict) -> list[dict]:
+    """@digitalcredentials/vc's verdict on the record and on each credential inside it (the
+    offline loader serves the pinned CLR context; status lists are handed in by URL)."""
+    documents = record_and_inside(document)
+    return js.verify_many(documents, allow_http=[plain], documents=status_lists(app, documents))
+
+
+@pytest.mark.parametrize("client", sorted(CLIENTS))
+def test_a_wallet_takes_the_persons_record_as_signed_and_it_verifies_with_all_inside(js, server, client):
+    from issuer.storage import CredentialOffer, IssuedCredential
+
+    row_id, offer_uri = _new_record_offer(server)
+    received = _run_wallet(server, CLIENTS[client], offer_uri)
+    credential = received["credential"]
+    with server.app.app_context():
+        session = get_session()
+        stored = session.get(IssuedCredential, row_id)
+        assert credential == json.loads(stored.signed_json)  # the signed record, unchanged
+        bram = session.scalar(select(User).where(User.handle == "bram"))
+        assert credential["credentialSubject"]["id"] == bram.issuer.did != received["did"]
+        [offer] = session.scalars(select(CredentialOffer).where(CredentialOffer.credential_id == row_id))
+        assert offer.delivered_at is not None and offer.award_id is None
+    assert credential["type"] == ["VerifiableCredential", "ClrCredential"]
+    if client == "openid4vc":  # 1.0: the configuration id, and no proofs (none asked for)
+        assert received["version"] == "V1"
+        assert received["requests"] == [{"credential_configuration_id": "ClrCredential_ldp_vc"}]
+        assert "invalid_grant" in received["replays"]["code"]  # the code again: refused
+    else:  # draft 13: one request, no proof, answered with the record at once
+        [request] = received["requests"]
+        assert "proof" not in request and "proofs" not in request
+        assert request["credential_definition"]["type"] == ["VerifiableCredential", "ClrCredential"]
+    assert "404" in received["replays"]["offer"]  # the offer again: refused
+    results = verify_record(js, server.app, server.plain, credential)
+    assert len(results) == 1 + len(credential["credentialSubject"]["verifiableCredential"]) \
+        + len(credential["endorsement"]) and len(results) >= 3
+    for document, result in zip(record_and_inside(credential), results):
+        assert result["verified"] is True, (document["name"], result["errors"])
+        assert result["errors"] == [] and result["warnings"] == [], (document["name"], result)
+
+    with server.app.app_context():
+        issuing.revoke(get_session(), server.app.extensions["issuer.platform"],
+                       get_session().get(IssuedCredential, row_id), "Replaced by a newer record.")
+    revoked = verify_record(js, server.app, server.plain, credential)[0]
+    assert revoked["verified"] is False
+    assert any("status bit set: revocation" in said for said in revoked["errors"] + revoked["warnings"]), revoked

@@ -137,10 +137,11 @@ def test_a_credential_kind_outside_the_table_is_refused_by_name(demo):
         session, platform = get_session(), demo.extensions["issuer.platform"]
         badge = session.scalar(select(Award).where(Award.kind == "badge", Award.consent == "accepted"))
         row = badge.credential
-        row.kind = "ClrCredential"  # not (yet) a row of delivery.DELIVERABLES
+        row.kind = "BitstringStatusListCredential"  # not a row of delivery.DELIVERABLES
         with pytest.raises(Forbidden) as refused:
             delivery.create_offer(session, platform, session.get(User, badge.recipient_user_id), row)
-        assert (refused.value.code, refused.value.params["kind"]) == ("offer.not-deliverable", "ClrCredential")
+        assert (refused.value.code, refused.value.params["kind"]) == \
+            ("offer.not-deliverable", "BitstringStatusListCredential")
         session.rollback()
 
 
@@ -148,6 +149,6 @@ def test_each_kind_in_the_table_has_its_own_configuration_id(demo):
     ids = [kind.configuration_id for kind in delivery.DELIVERABLES.values()]
     assert len(set(ids)) == len(ids)
     assert {kind: d.bound for kind, d in delivery.DELIVERABLES.items()} == {
-        "OpenBadgeCredential": True, "EndorsementCredential": False}
+        "OpenBadgeCredential": True, "EndorsementCredential": False, "ClrCredential": False}
     for kind, entry in delivery.DELIVERABLES.items():
         assert entry.type == kind and entry.configuration_id == f"{kind}_ldp_vc"

@@ -3,7 +3,7 @@ its VCALM interaction URL, all for one offer (issuer.services.lcw) named by its 
 
 - ``POST /exchanges/<secret>/didauth`` — the ``vc_request_url`` of the link LCW 2.2.10 binds and
   stores: the bare DIDAuth presentation (challenge from the link, no domain) → the bare
-  credential (a badge bound to the holder; an endorsement as signed).
+  credential (a badge bound to the holder; an endorsement or a record as signed).
 - ``POST /exchanges/<secret>`` — VC-API: ``{}`` → a ``DIDAuthentication`` presentation request
   with challenge and domain; ``{"verifiablePresentation": …}`` → the credential in a presentation.
 - ``GET /exchanges/<secret>/interaction?iuv=1`` — VCALM: ``{"protocols": {"vcapi": …}}`` for JSON

@@ -1,10 +1,11 @@
-"""OpenID4VCI 1.0, pre-authorized code flow, ``ldp_vc``: a recipient's badge or endorsement to
-their wallet.
+"""OpenID4VCI 1.0, pre-authorized code flow, ``ldp_vc``: a recipient's badge or endorsement, or a
+person's record, to their wallet.
 
 One credential configuration per row of issuer.services.delivery.DELIVERABLES: a badge is
 bound to the wallet's DID (``cryptographic_binding_methods_supported`` and
-``proof_types_supported``: the request carries a key proof); an endorsement is delivered as
-signed (neither member: OID4VCI 1.0 then asks for no proof, and none is needed).
+``proof_types_supported``: the request carries a key proof); an endorsement or a person's
+record (CLR) is delivered as signed (neither member: OID4VCI 1.0 then asks for no proof, and
+none is needed).
 
 Metadata (credential issuer and OAuth authorization server, also at the trailing-slash URL),
 the credential offer by reference (answers once), token, nonce and credential endpoints. Errors
