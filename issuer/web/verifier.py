@@ -74,7 +74,8 @@ def credential(uuid: str):
     page["linkedin"] = add_to_linkedin(storage.get_session(), platform(), row, current_user)
     award = row.award
     page["offerable"] = delivery.offerable(row, current_user)  # its kind, if theirs to take
-    mine = getattr(current_user, "id", None) == award.recipient_user_id if award is not None \
+    viewer = getattr(current_user, "id", None)
+    mine = (viewer is not None and viewer == award.recipient_user_id) if award is not None \
         else page["offerable"] is not None  # no award (a record): its owner, as the check says
     page["deliveries"] = delivery.sent(storage.get_session(), row) if mine else []
     response = make_response(render_template("credentials/show.html", **page))
