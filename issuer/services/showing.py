@@ -26,6 +26,7 @@ from ..explain import IssuerName, date_words, email_words, explain, recipient_wo
 from ..storage import Achievement, Award, Community, IssuedCredential, Issuer, User
 from .identity import check_email
 from .platform import Platform
+from .published import is_public
 from .verifying import verifier
 
 
@@ -42,7 +43,7 @@ def can_see(row: IssuedCredential, user: User | None) -> bool:
     community_consents = award.kind == "endorsement" and award.achievement_id is not None
     if award.recipient_user_id is None and not community_consents:
         return True
-    if award.consent == "accepted" and award.visibility == "public":
+    if is_public(award, include_revoked=True):  # a revoked credential's page says so
         return True
     user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
     return user_id is not None and user_id in (award.recipient_user_id, award.author_user_id)
