@@ -1,8 +1,12 @@
 """One definition of what of a person's recognition is public: an endorsement of a badge goes
 when its badge is made private or revoked, from every place that shows public recognition — the
-people API, the profile page, its card counts, the recognition graph and the record's items."""
+people API, the profile page, its card counts, the recognition graph and the record's items; and
+no other module decides from an award's visibility."""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +82,11 @@ def test_an_endorsement_of_a_private_or_revoked_badge_goes_with_it_everywhere(en
             badges.revoke_badge(session, app.extensions["issuer.platform"], badge, lea, "Given twice")
     assert public_ids(app) == {"api": set(), "page": set(), "record": set(), "graph of bob": set(),
                                "counts": {"ada received 0", "bob gave 0"}}
+
+
+def test_only_the_published_module_reads_whether_an_award_is_public():
+    """Another place comparing an award's visibility would be a second definition of public."""
+    root = Path(__file__).resolve().parents[2] / "issuer"
+    compared = re.compile(r"\.visibility\s*(==|!=)|\.visibility\.(in_|not_in|is_)\(")
+    found = {str(path.relative_to(root)) for path in root.rglob("*.py") if compared.search(path.read_text())}
+    assert found == {"services/published.py"}
