@@ -266,11 +266,7 @@ def open_badge_rules(doc: dict, *, model: bool = True) -> Problems:
     yield from _objects(doc.get("evidence"), "evidence", lambda n, p: _typed(n, p, "Evidence"))
     yield from _objects(doc.get("endorsement"), "endorsement",
                         lambda n, p: _typed(n, p, ENDORSEMENT_TYPE))
-    subject = doc.get("credentialSubject")
-    if isinstance(subject, dict):
-        yield from _achievement_subject(subject, "credentialSubject")
-    elif subject is not None:
-        yield "credentialSubject: must be one AchievementSubject object"
+    yield from _subject(doc, "AchievementSubject", _achievement_subject)
     yield from obmodel.rules(doc)
 
 
@@ -279,12 +275,21 @@ def endorsement_rules(doc: dict, *, model: bool = True) -> Problems:
     yield from _credential(doc, (ENDORSEMENT_TYPE,), ob=True, model=model)
     yield from _required(doc, "", "name")
     yield from _schemas(doc, _ENDORSEMENT_SCHEMAS, ENDORSEMENT_CREDENTIAL_SCHEMA)
+    yield from _subject(doc, "EndorsementSubject", _endorsement_subject)
+
+
+def _endorsement_subject(node: dict, path: str) -> Problems:
+    yield from _required(node, path, "id")
+    yield from _typed(node, path, "EndorsementSubject")
+
+
+def _subject(doc: dict, kind: str, rules) -> Problems:
+    """The credential's one ``credentialSubject`` object (a ``kind``), checked by ``rules``."""
     subject = doc.get("credentialSubject")
     if isinstance(subject, dict):
-        yield from _required(subject, "credentialSubject", "id")
-        yield from _typed(subject, "credentialSubject", "EndorsementSubject")
+        yield from rules(subject, "credentialSubject")
     elif subject is not None:
-        yield "credentialSubject: must be one EndorsementSubject object"
+        yield f"credentialSubject: must be one {kind} object"
 
 
 def _check(doc: Any, rules) -> None:

@@ -125,11 +125,7 @@ def clr_rules(doc: dict, *, model: bool = True) -> Problems:
     yield from checks._schemas(doc, frozenset({CLR_CREDENTIAL_SCHEMA}), CLR_CREDENTIAL_SCHEMA)
     yield from _objects(doc.get("endorsement"), "endorsement",
                         lambda n, p: _typed(n, p, ENDORSEMENT_TYPE))
-    subject = doc.get("credentialSubject")
-    if isinstance(subject, dict):
-        yield from _clr_subject(subject, "credentialSubject")
-    elif subject is not None:
-        yield "credentialSubject: must be one ClrSubject object"
+    yield from checks._subject(doc, "ClrSubject", _clr_subject)
 
 
 def _contexts(doc: dict) -> Problems:

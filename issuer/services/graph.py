@@ -10,34 +10,31 @@ recipient), ``author`` (the person who gave it, also for a community's badge) an
 the service's own pinned context, ``Urls.recognition_context()``, with IRIs the credentials
 already use (VC ``issuer`` and ``credentialSubject``, OB ``endorsement``) or schema.org's.
 
-Only awards the person received or gave that are accepted, public and not revoked appear; an
-endorsement of a badge appears only while that badge is public and not revoked; memberships
-only of communities whose member list is public, and only active ones. Links are read from the
+Only what :mod:`.published` makes public of what the person received or gave appears (so an
+endorsement of a badge only while that badge is public and not revoked); memberships only of
+communities whose member list is public, and only active ones. Links are read from the
 signed JSON, never rebuilt from columns.
 """
 
 from __future__ import annotations
 
-import json
-
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..credentials.vocab import OB_CONTEXTS, xsd_datetime
-from ..storage import Award, Community, IssuedCredential, Membership, User, issuer_by_did
+from ..storage import Award, Community, Membership, User, issuer_by_did
 from .communities import members_visible
 from .issuers import issuer_profile
 from .platform import Platform
+from .published import public_recognition
 from .recognition import profile_document
-from .showing import can_see
 
 
 def recognition_graph(session: Session, platform: Platform, user: User) -> dict:
     """The person's public recognition graph (see the module docstring for its shape)."""
-    awards = [row for row in _public_awards(session, user)
-              if row.credential.revoked_at is None and _subject_is_public(session, row)]
-    credentials = [json.loads(row.credential.signed_json) for row in awards]
-    links = [_links(session, row, document) for row, document in zip(awards, credentials)]
+    awards = public_recognition(session, user)
+    credentials = [item.document for item in awards]
+    links = [_links(session, item.award, item.document) for item in awards]
     profile = profile_document(session, user)
     for key in ("@context", "endorsement"):  # endorsements are among the credentials below
         profile.pop(key, None)
@@ -56,27 +53,6 @@ def recognition_graph(session: Session, platform: Platform, user: User) -> dict:
         "verifiableCredential": credentials,
         "hasPart": links,
     }
-
-
-def _public_awards(session: Session, user: User) -> list[Award]:
-    """Awards the person received or gave: accepted, public, not revoked; oldest first."""
-    return list(session.scalars(
-        select(Award).where(or_(Award.recipient_user_id == user.id, Award.author_user_id == user.id),
-                            Award.consent == "accepted", Award.visibility == "public",
-                            Award.revoked_at.is_(None))
-        .order_by(Award.created_at, Award.id).options(selectinload(Award.credential))))
-
-
-def _subject_is_public(session: Session, row: Award) -> bool:
-    """An endorsement of a badge only while that badge is public and not revoked."""
-    if row.kind != "endorsement" or row.achievement_id is not None:
-        return True
-    badge = session.scalars(select(IssuedCredential).where(
-        IssuedCredential.vc_id == row.subject_ref, IssuedCredential.holder_did.is_(None))).first()
-    if badge is None:  # a person, by their DID
-        return True
-    revoked = badge.revoked_at is not None or (badge.award is not None and badge.award.revoked_at is not None)
-    return not revoked and can_see(badge, None)
 
 
 def _links(session: Session, row: Award, document: dict) -> dict:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ..linkedin import Certification
 from ..storage import Community, IssuedCredential, User
 from .platform import Platform
+from .published import is_public
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
@@ -27,8 +28,7 @@ def add_to_linkedin(session: Session, platform: Platform, row: IssuedCredential,
     award = row.award
     user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
     if (award is None or user_id is None or award.kind != "badge" or award.recipient_user_id != user_id
-            or award.consent != "accepted" or award.visibility != "public"
-            or award.revoked_at is not None or row.revoked_at is not None):
+            or not is_public(award) or row.revoked_at is not None):
         return None
     document = json.loads(row.signed_json)
     issued, expires = _date(document.get("validFrom")), _date(document.get("validUntil"))

@@ -9,15 +9,16 @@ their URLs.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from .. import cards, images
 from ..errors import FieldError
-from ..storage import Award, IssuedCredential, User
+from ..storage import User
 from .platform import Platform
+from .published import public_awards, public_awards_given
 from .transaction import transaction
 
 LIMITS = {"display_name": 120, "headline": 160, "bio": 2000}
@@ -27,7 +28,7 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 controls but tab
 
 @dataclass(frozen=True)
 class Counts:
-    """What shows on the public profile: accepted, public and unrevoked items only."""
+    """What shows on the public profile (see :mod:`.published`)."""
 
     badges: int
     endorsements: int
@@ -79,25 +80,12 @@ def update_profile(session: Session, platform: Platform, user: User, *, display_
     return user
 
 
-def _shown():
-    """Conditions of an award that shows on a public profile; an endorsement of a badge shows
-    only while that badge does (not once it is revoked, declined or made private)."""
-    badge, copy = aliased(Award), aliased(IssuedCredential)
-    hidden_badges = (select(copy.vc_id).join(badge, badge.id == copy.award_id)
-                     .where(or_(badge.consent != "accepted", badge.visibility != "public",
-                                badge.revoked_at.is_not(None))))
-    return (Award.consent == "accepted", Award.visibility == "public", Award.revoked_at.is_(None),
-            or_(Award.subject_ref.is_(None), Award.subject_ref.not_in(hidden_badges)))
-
-
 def public_counts(session: Session, user: User) -> Counts:
-    """Badges and endorsements the person received, and recognition they gave, as public."""
-    def count(*where) -> int:
-        return session.scalar(select(func.count()).select_from(Award).where(*_shown(), *where)) or 0
-
-    return Counts(badges=count(Award.recipient_user_id == user.id, Award.kind == "badge"),
-                  endorsements=count(Award.recipient_user_id == user.id, Award.kind == "endorsement"),
-                  given=count(Award.author_user_id == user.id))
+    """Badges and endorsements the person received, and recognition they gave, as public (see
+    :mod:`.published`)."""
+    kinds = Counter(item.award.kind for item in public_awards(session, user))
+    return Counts(badges=kinds["badge"], endorsements=kinds["endorsement"],
+                  given=len(public_awards_given(session, user)))
 
 
 def card(session: Session, platform: Platform, user: User) -> cards.Card:

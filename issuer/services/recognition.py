@@ -1,8 +1,8 @@
 """Recognition a person receives: their public profile, and their consent to what was issued.
 
 Badges and endorsements made through the web app name a recipient, who decides: pending →
-accepted or declined, and accepted ones private (the default) or public. Only accepted, public,
-unrevoked items ever appear on a profile page or in a profile document.
+accepted or declined, and accepted ones private (the default) or public. Only what
+:mod:`.published` makes public ever appears on a profile page or in a profile document.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ..storage import Award, Community, IssuedCredential, User
 from .issuers import issuer_profile
 from .errors import FieldError, NotFound
 from .platform import now_utc
+from .published import newest_first, public_awards
 from .transaction import transaction
 
 RATE_LIMIT_PER_HOUR = 20  # new endorsements one person may sign in an hour (edits do not count)
@@ -96,18 +97,12 @@ def _newest_first(query):
     return query.order_by(Award.created_at.desc(), Award.id).options(selectinload(Award.credential))
 
 
-def public_rows(session: Session, user: User) -> list[Award]:
-    """What the person accepted and made public, not revoked, newest first."""
-    return list(session.scalars(_newest_first(select(Award).where(
-        Award.recipient_user_id == user.id, Award.consent == "accepted",
-        Award.visibility == "public", Award.revoked_at.is_(None)))))
-
-
 def public_groups(session: Session, user: User) -> list[tuple[Community | None, list[Item]]]:
-    """Public items grouped by community (by name; those outside any community last)."""
+    """Public items (see :mod:`.published`), newest first, grouped by community (by name; those
+    outside any community last)."""
     groups: dict[int | None, list[Item]] = {}
-    for row in public_rows(session, user):
-        groups.setdefault(row.community_id, []).append(item(session, row))
+    for shown in newest_first(public_awards(session, user)):
+        groups.setdefault(shown.award.community_id, []).append(item(session, shown.award))
     ordered = sorted(groups.items(), key=lambda g: (g[0] is None, g[1][0].community.name.lower()
                                                     if g[1][0].community else ""))
     return [(items[0].community, items) for _, items in ordered]
@@ -123,8 +118,8 @@ def profile_document(session: Session, user: User) -> dict:
     about = "\n\n".join(text for text in (user.headline, user.bio) if text)
     if about:
         profile["description"] = about
-    endorsements = [json.loads(row.credential.signed_json) for row in public_rows(session, user)
-                    if row.kind == "endorsement" and row.subject_ref == user.issuer.did]
+    endorsements = [shown.document for shown in newest_first(public_awards(session, user))
+                    if shown.award.kind == "endorsement" and shown.award.subject_ref == user.issuer.did]
     if endorsements:
         profile["endorsement"] = endorsements
     return profile

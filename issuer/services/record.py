@@ -13,8 +13,7 @@ import json
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from ..credentials import clr
 from ..storage import Award, IssuedCredential, User
@@ -22,18 +21,16 @@ from .errors import FieldError
 from .issuers import ensure_platform_issuer, issuer_profile
 from .issuing import issue
 from .platform import Platform, now_utc
+from .published import public_awards
 
 MAX_ITEMS = 40  # a record holds at most this many items: issuing and verifying it then stay
 # within the default work budget of one request (ISSUER_CANON_MAX_SECONDS)
 
 
 def record_items(session: Session, user: User) -> list[Award]:
-    """The person's items a record may hold: badges and endorsements addressed to them that
-    they accepted and made public, not revoked, oldest first (the order of the record)."""
-    return list(session.scalars(
-        select(Award).where(Award.recipient_user_id == user.id, Award.consent == "accepted",
-                            Award.visibility == "public", Award.revoked_at.is_(None))
-        .order_by(Award.created_at, Award.id).options(selectinload(Award.credential))))
+    """The person's items a record may hold: what they received that is public (see
+    :mod:`.published`), oldest first (the order of the record)."""
+    return [item.award for item in public_awards(session, user)]
 
 
 def chosen_items(session: Session, user: User, item_ids: Iterable[str] | None) -> tuple[list[Award], bool]:

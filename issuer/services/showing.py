@@ -1,10 +1,11 @@
 """Showing issued credentials: who may see one, what it says, and how it verifies in plain words.
 
 The privacy rule lives here once: a credential made through the web app (it has a recipient) is
-public only when its recipient accepted it and made it public; until then only the recipient
-and its author see it. Credentials without a recipient (VC-API, status lists) stay public.
-The reason a credential was revoked follows the same rule, and is told only about the very
-credential presented (same id and proof), never about whatever holds a status list index.
+public only when its recipient accepted it and made it public (the consent rule of
+services.published); until then only the recipient and its author see it. Credentials without
+a recipient (VC-API, status lists) stay public. The reason a credential was revoked follows the
+same rule, and is told only about the very credential presented (same id and proof), never
+about whatever holds a status list index.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ..explain import IssuerName, date_words, email_words, explain, recipient_wo
 from ..storage import Achievement, Award, Community, IssuedCredential, Issuer, User
 from .identity import check_email
 from .platform import Platform
+from .published import is_public
 from .verifying import verifier
 
 
@@ -42,7 +44,7 @@ def can_see(row: IssuedCredential, user: User | None) -> bool:
     community_consents = award.kind == "endorsement" and award.achievement_id is not None
     if award.recipient_user_id is None and not community_consents:
         return True
-    if award.consent == "accepted" and award.visibility == "public":
+    if is_public(award, include_revoked=True):  # revoked ones too: their page shows the revocation
         return True
     user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
     return user_id is not None and user_id in (award.recipient_user_id, award.author_user_id)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from ..storage import Achievement, Community, IssuedCredential, Membership, User
 from .communities import members_visible
 from .endorsing import parse_points
-from .published import PublicAward, public_awards, public_awards_given
+from .published import PublicAward, newest_first, public_awards, public_awards_given
 from .recognition import credential_name
 from .showing import describe
 
@@ -148,10 +148,10 @@ def profile_story(session: Session, user: User, viewer: User | None = None) -> S
     owner = bool(getattr(viewer, "is_authenticated", False)) and getattr(viewer, "id", None) == user.id
     reader = _Reader(session, user)
     groups = reader.groups(viewer)
-    received = _newest_first(public_awards(session, user, include_revoked=owner))
+    received = newest_first(public_awards(session, user, include_revoked=owner))
     for item in sorted(received, key=lambda i: i.award.kind != "badge"):  # badges before their endorsements
         reader.receive(item)
-    for item in _newest_first(public_awards_given(session, user)):
+    for item in newest_first(public_awards_given(session, user)):
         reader.give(item)
     ordered = sorted(groups.values(), key=lambda g: (g.community is None, (g.community.name.lower()
                                                                            if g.community else "")))
@@ -254,10 +254,6 @@ class _Reader:
     def _person_link(self, user_id: int | None) -> Link | None:
         found = self.session.get(User, user_id) if user_id else None
         return _person(found) if found else None
-
-
-def _newest_first(items: list[PublicAward]) -> list[PublicAward]:
-    return sorted(items, key=lambda i: i.at, reverse=True)
 
 
 def _person(user: User) -> Link:
