@@ -65,6 +65,14 @@ def app(tmp_path):
     return make_app(tmp_path)
 
 
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The demo community (ISSUER_DEMO) on a data directory of its own, shared by a test module."""
+    app = make_app(tmp_path_factory.mktemp("demo"), ISSUER_DEMO=True)
+    yield app
+    app.extensions["issuer.engine"].dispose()
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

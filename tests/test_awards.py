@@ -15,14 +15,6 @@ from issuer import storage
 from issuer.credentials import status
 from issuer.services import badges
 from issuer.storage import Award, Base, IssuedCredential, User, get_session
-from tests.conftest import make_app
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    app = make_app(tmp_path_factory.mktemp("awards"), ISSUER_DEMO=True)
-    yield app
-    app.extensions["issuer.engine"].dispose()
 
 
 def _checks_in_models() -> dict[str, set[str]]:

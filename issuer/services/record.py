@@ -13,6 +13,7 @@ import json
 import uuid
 from collections.abc import Iterable
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..credentials import clr

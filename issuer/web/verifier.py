@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from flask import (Blueprint, Response, abort, current_app, make_response, render_template, request,
-                   url_for)
+from flask import Blueprint, Response, current_app, make_response, render_template
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from markupsafe import Markup

@@ -13,17 +13,9 @@ from sqlalchemy import select
 from issuer.services import delivery, endorsing, people, recognition
 from issuer.services.errors import Forbidden, NotFound, WalletRefused
 from issuer.storage import Award, CredentialOffer, IssuedCredential, User, get_session
-from tests.conftest import make_app
 
 HOLDER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 _numbers = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    app = make_app(tmp_path_factory.mktemp("deliverables"), ISSUER_DEMO=True)
-    yield app
-    app.extensions["issuer.engine"].dispose()
 
 
 def new_person(session, platform) -> User:

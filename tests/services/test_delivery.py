@@ -12,19 +12,11 @@ import pytest
 from sqlalchemy import func, select, update
 
 from issuer.credentials import status
-from issuer.services import badges, delivery, issuing, verifying
+from issuer.services import badges, delivery, verifying
 from issuer.services.errors import Forbidden, NotFound, WalletRefused
-from issuer.storage import Award, CredentialOffer, IssuedCredential, User, get_session
-from tests.conftest import make_app
+from issuer.storage import Award, CredentialOffer, User, get_session
 
 HOLDER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    app = make_app(tmp_path_factory.mktemp("delivery"), ISSUER_DEMO=True)
-    yield app
-    app.extensions["issuer.engine"].dispose()
 
 
 def _accepted_badge(session, *, skip=0) -> Award:

@@ -9,23 +9,14 @@ import json
 from pathlib import Path
 
 import jsonschema
-import pytest
 from sqlalchemy import select
 
 from issuer.credentials import identity
 from issuer.services import badges, delivery, identity as consent, verifying
 from issuer.storage import Achievement, Award, User, get_session
-from tests.conftest import make_app
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "ob_v3p0" / "ob_v3p0_achievementcredential_schema.json"
 HOLDER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    app = make_app(tmp_path_factory.mktemp("identity"), ISSUER_DEMO=True)
-    yield app
-    app.extensions["issuer.engine"].dispose()
 
 
 def _people(session, *handles):

@@ -15,14 +15,6 @@ from issuer.credentials import clr
 from issuer.services import delivery, issuing, record
 from issuer.services.errors import Forbidden, NotFound, WalletRefused
 from issuer.storage import CredentialOffer, IssuedCredential, Issuer, User, get_session
-from tests.conftest import make_app
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    app = make_app(tmp_path_factory.mktemp("record-delivery"), ISSUER_DEMO=True)
-    yield app
-    app.extensions["issuer.engine"].dispose()
-
 
 def person(session, handle: str) -> User:
     return session.scalar(select(User).where(User.handle == handle))

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from issuer.storage import IssuedCredential, get_session
-from tests.conftest import make_app
 from tests.web.browsing import Browser
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return make_app(tmp_path_factory.mktemp("demo"), ISSUER_DEMO=True)
 
 
 def test_demo_pages_render_for_a_visitor(demo):

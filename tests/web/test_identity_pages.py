@@ -13,20 +13,12 @@ import pytest
 from sqlalchemy import select
 
 from issuer.storage import Award, IssuedCredential, User, get_session
-from tests.conftest import make_app
 from tests.web.browsing import Browser
 from tests.web.test_credential_page import award as vc_api_badge
 
 PASSWORD = "demo-password-123"
 AWARDED = '<p class="awarded-to">Awarded to {}</p>'
 MISSING = "No such address is kept by this test"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    app = make_app(tmp_path_factory.mktemp("identity-pages"), ISSUER_DEMO=True)
-    yield app
-    app.extensions["issuer.engine"].dispose()
 
 
 def _badge_of(app, handle: str) -> IssuedCredential:

@@ -23,11 +23,6 @@ CONTEXTS = ["https://www.w3.org/ns/credentials/v2",
             "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return make_app(tmp_path_factory.mktemp("record"), ISSUER_DEMO=True)
-
-
 def log_in(app, handle: str) -> Browser:
     browser = Browser(app)
     response = browser.submit("/login", {"email": f"{handle}@demo.example",
