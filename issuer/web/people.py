@@ -16,6 +16,9 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from .. import export, services, storage
+from ..credentials.errors import CredentialError
+from ..credentials.vocab import parse_datetime
+from ..explain import date_words
 from ..markdown import render_markdown
 from ..services import delivery, graph, recognition, story
 from ..services.errors import FieldError
@@ -35,6 +38,15 @@ ACTIONS = {"accept": (recognition.set_consent, "accepted", "Accepted. It is priv
 @bp.app_template_filter("markdown")
 def _markdown(text: str | None):
     return render_markdown(text)
+
+
+@bp.app_template_filter("day")
+def _day(value: str | None) -> str:
+    """A signed date-time (``validFrom``) as people write dates: 3 May 2026; as given if odd."""
+    try:
+        return date_words(parse_datetime(value))
+    except CredentialError:
+        return value or ""
 
 
 @bp.get("/people/<handle>")

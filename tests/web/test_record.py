@@ -232,3 +232,29 @@ def test_a_record_holds_at_most_max_items(demo, monkeypatch):
     assert raised.value.code == "record.too-many" and raised.value.params == {"limit": 2}
     ids = items_of(demo, "bram")
     assert issue(demo, "bram", ids["badge"] + ids["endorsement"][:1])["partial"] is True
+
+
+ISO_DAY = re.compile(r">\s*\d{4}-\d{2}-\d{2}\s*<")  # a bare ISO date as the text of an element
+WRITTEN_DAY = re.compile(r">\s*\d{1,2} (January|February|March|April|May|June|July|August|September|"
+                         r"October|November|December) \d{4}\s*<")
+
+
+@pytest.mark.parametrize("path", ["/me/record", "/me/recognition"])
+def test_a_person_s_own_lists_write_dates_as_people_do(demo, path):
+    html = log_in(demo, "bram").get(path).get_data(as_text=True)
+    assert WRITTEN_DAY.search(html), html
+    assert not ISO_DAY.search(html)
+
+
+def test_an_endorsement_s_page_does_not_list_endorsements_of_itself(demo):
+    with demo.app_context():
+        session = get_session()
+        bram = session.query(User).filter_by(handle="bram").one()
+        endorsement = next(a for a in session.query(Award).filter_by(kind="endorsement")
+                           if a.recipient_user_id == bram.id)
+        badge = next(a for a in session.query(Award).filter_by(kind="badge")
+                     if a.recipient_user_id == bram.id)
+    browser = log_in(demo, "bram")
+    page = browser.get(f"/credentials/{endorsement.id}").get_data(as_text=True)
+    assert "<h2>Endorsements</h2>" not in page and "No endorsements yet" not in page
+    assert "<h2>Endorsements</h2>" in browser.get(f"/credentials/{badge.id}").get_data(as_text=True)
