@@ -35,9 +35,8 @@ def recognition_graph(session: Session, platform: Platform, user: User) -> dict:
     awards = public_recognition(session, user)
     credentials = [item.document for item in awards]
     links = [_links(session, item.award, item.document) for item in awards]
-    profile = profile_document(session, user)
-    for key in ("@context", "endorsement"):  # endorsements are among the credentials below
-        profile.pop(key, None)
+    profile = profile_document(session, user, endorsements=False)  # they are among the credentials
+    del profile["@context"]
     roles = [_role(member) for member in _public_memberships(session, user)]
     if roles:
         profile["memberOf"] = roles

@@ -108,8 +108,9 @@ def public_groups(session: Session, user: User) -> list[tuple[Community | None, 
     return [(items[0].community, items) for _, items in ordered]
 
 
-def profile_document(session: Session, user: User) -> dict:
-    """The person's OB Profile as JSON-LD, with the public endorsements of them embedded.
+def profile_document(session: Session, user: User, *, endorsements: bool = True) -> dict:
+    """The person's OB Profile as JSON-LD, with the public endorsements of them embedded (unless
+    ``endorsements`` is false: the recognition graph carries them among its credentials).
 
     Name, headline (as ``description``) and photo (``image``) are their issuer Profile's, as
     credentials they sign embed it; the bio follows the headline in this document only.
@@ -118,6 +119,8 @@ def profile_document(session: Session, user: User) -> dict:
     about = "\n\n".join(text for text in (user.headline, user.bio) if text)
     if about:
         profile["description"] = about
+    if not endorsements:
+        return profile
     endorsements = [shown.document for shown in newest_first(public_awards(session, user))
                     if shown.award.kind == "endorsement" and shown.award.subject_ref == user.issuer.did]
     if endorsements:

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..explain import date_words
 from ..storage import Achievement, Community, IssuedCredential, Membership, User
 from .communities import members_visible
 from .endorsing import parse_points
@@ -35,7 +36,7 @@ class When:
 
     @property
     def text(self) -> str:
-        return f"{self.at.day} {self.at:%B %Y}"
+        return date_words(self.at)
 
     @property
     def iso(self) -> str:

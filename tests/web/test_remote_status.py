@@ -24,7 +24,9 @@ def remote():
     server.close()
 
 
-def _signed_badge(port, served):
+def _signed_badge(port, served, purpose: str = "revocation"):
+    """Another issuer's badges (indexes 4 and 5) on a status list of ``purpose`` with bit 5 set,
+    its key document and the list served from ``served``."""
     canon = Canonicalizer(DocumentLoader())
     key = keys.generate_private_key()
     # did:web needs https; a plain-http controller document takes the same fetch-and-check path
@@ -37,7 +39,8 @@ def _signed_badge(port, served):
     list_url = f"http://127.0.0.1:{port}/status/1"
     bits = status.StatusList()
     bits.set(5)
-    listing = status.status_list_credential(list_url, did, bits.encode(), valid_from=START)
+    listing = status.status_list_credential(list_url, did, bits.encode(), valid_from=START,
+                                            purpose=purpose)
     served["/status/1"] = json.dumps(proof.add_proof(listing, key, verification_method=vm,
                                                      canonicalizer=canon)).encode()
     achievement = documents.achievement("https://other.example/a/1", "Helper", "Helps.",
@@ -46,7 +49,8 @@ def _signed_badge(port, served):
     def badge(index):
         unsigned = documents.open_badge_credential(
             f"urn:uuid:00000000-0000-4000-8000-00000000000{index}", documents.profile(did, name="Other"),
-            "did:example:ada", achievement, valid_from=START, status=status.status_entry(list_url, index))
+            "did:example:ada", achievement, valid_from=START,
+            status=status.status_entry(list_url, index, purpose))
         return proof.add_proof(unsigned, key, verification_method=vm, canonicalizer=canon)
 
     return badge(4), badge(5)

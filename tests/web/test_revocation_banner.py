@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timezone
 from html.parser import HTMLParser
 
 import pytest
@@ -15,17 +14,14 @@ import zxingcpp
 from PIL import Image
 
 from issuer import storage
-from issuer.credentials import documents, keys, proof, status
-from issuer.credentials.canonical import Canonicalizer
-from issuer.credentials.loader import DocumentLoader
 from issuer.explain import date_words
 from tests.conftest import make_app
 from tests.web.browsing import Browser
-from tests.web.test_credential_page import HTML, award, endorse, person, revoke
+from tests.web.test_credential_page import award, endorse, person, revoke
+from tests.web.test_remote_status import _signed_badge
 
 REASON = "awarded to the wrong <b>person</b>"
 SHOWN_REASON = "awarded to the wrong &lt;b&gt;person&lt;/b&gt;"
-START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 class MainOutline(HTMLParser):
@@ -146,37 +142,11 @@ def test_a_private_revoked_badge_tells_others_only_that_it_was_revoked(app):
     assert "Reason: a private matter" in banner_first(own)
 
 
-def _third_party(port: int, served: dict, purpose: str) -> dict:
-    """Another issuer's badge whose status list (of ``purpose``) has its bit set."""
-    canon = Canonicalizer(DocumentLoader())
-    key = keys.generate_private_key()
-    did = f"http://127.0.0.1:{port}/issuer"
-    vm = f"{did}#key-1"
-    served["/issuer"] = json.dumps({
-        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
-        "id": did, "verificationMethod": [keys.verification_method(did, key.public_key(), vm)],
-        "assertionMethod": [vm]}).encode()
-    list_url = f"http://127.0.0.1:{port}/status/{purpose}"
-    bits = status.StatusList()
-    bits.set(7)
-    listing = status.status_list_credential(list_url, did, bits.encode(), valid_from=START,
-                                            purpose=purpose)
-    served[f"/status/{purpose}"] = json.dumps(proof.add_proof(
-        listing, key, verification_method=vm, canonicalizer=canon)).encode()
-    achievement = documents.achievement("https://other.example/a/1", "Helper", "Helps.",
-                                        documents.criteria("Help."))
-    unsigned = documents.open_badge_credential(
-        "urn:uuid:00000000-0000-4000-8000-000000000007", documents.profile(did, name="Other"),
-        "did:example:ada", achievement, valid_from=START,
-        status=status.status_entry(list_url, 7, purpose))
-    return proof.add_proof(unsigned, key, verification_method=vm, canonicalizer=canon)
-
-
 @pytest.mark.parametrize("purpose,word", [("revocation", "revoked"), ("suspension", "suspended")])
 def test_a_third_partys_revoked_upload_says_date_and_reason_are_not_known(tmp_path, loopback,
                                                                            purpose, word):
     app = make_app(tmp_path, ISSUER_FETCH_ALLOW_PRIVATE=True)
-    document = _third_party(loopback.port, loopback.documents, purpose)
+    _, document = _signed_badge(loopback.port, loopback.documents, purpose)  # its bit is set
     upload = (io.BytesIO(json.dumps(document).encode()), "badge.json")
     page = Browser(app).submit("/verify", {"upload": upload}, form_url="/verify")
     html = page.get_data(as_text=True)
